@@ -1,0 +1,42 @@
+# A newcomer needs two commands: `make run` (the whole hub, foreground, Ctrl-C stops it) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: run test unit lint bench broker-start broker-stop clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" deploy/local/run.sh
+
+test: $(STAMP)
+	deploy/local/kafka.sh fetch
+	$(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	deploy/local/kafka.sh fetch
+	$(PY) -m tests.bench
+
+broker-start:
+	deploy/local/kafka.sh start
+
+broker-stop:
+	deploy/local/kafka.sh stop
+
+clean:
+	rm -rf $(VENV) tests/artifacts

@@ -1,0 +1,31 @@
+"""Deterministic identifiers: the same input always yields the same id, so re-sends and replays
+update what exists instead of creating a second referral, assignment or status event."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def _digest(*parts: str, length: int) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
+
+
+def referral_id(source: str, partner_ref: str) -> str:
+    """One referral per (sending partner, partner reference), however often it is sent."""
+    return "R-" + _digest(source, partner_ref.strip(), length=20)
+
+
+def referral_event_id(referral: str, version: int) -> str:
+    return "E-" + _digest(referral, str(version), length=24)
+
+
+def assignment_id(referral: str, destination: str, version: int) -> str:
+    return "A-" + _digest(referral, destination, str(version), length=24)
+
+
+def status_event_id(referral: str, destination: str, version: int, state: str) -> str:
+    return "T-" + _digest(referral, destination, str(version), state, length=24)
+
+
+def dead_letter_id(submission: str, record_no: int) -> str:
+    return f"{submission}/{record_no}"

@@ -1,0 +1,1 @@
+"""Pseudonyms and sealed envelopes: no clear-text personal data past the edge."""

@@ -1,0 +1,1 @@
+"""The hub's Avro contract: schemas (``*.avsc``), their single-object codec and schema history."""

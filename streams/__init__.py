@@ -1,0 +1,1 @@
+"""The Faust application: topics, agents, tables and web views — wiring only, the logic is elsewhere."""

@@ -1,0 +1,111 @@
+"""Builds the Faust app: one process runs the router agent, the key vault and the HTTP gateway."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from streams import codecs
+from streams.gateway.intake import Intake, KnownVersion, Topics
+from streams.partners import PartnerDirectory
+from streams.secrets import HubSecrets, load_or_create
+from streams.settings import Settings
+from streams.topology import ALL_TOPICS, DEAD_LETTERS, INBOUND_RAW, REFERRAL_EVENTS, TopicSpec
+from streams.vault import KeyVault
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Hub:
+    """What the agents and views share."""
+
+    settings: Settings
+    secrets: HubSecrets
+    partners: PartnerDirectory
+    app: faust.App
+    topics: dict[str, Any]
+    ledger: Any
+    vault: KeyVault
+    intake: Intake
+
+    async def send(self, topic: str, key: bytes, value: Any) -> None:
+        """Send and wait for the broker's acknowledgement."""
+        future = await self.topics[topic].send(key=key, value=value)
+        await future
+
+
+def create_hub(settings: Settings) -> Hub:
+    codecs.register_all()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        "refhub",
+        broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
+        datadir=str(settings.data_dir / "faust"),
+        store="memory://",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_allow_declare=True,
+        broker_session_timeout=settings.broker_session_timeout,
+        broker_heartbeat_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        web_tables_enabled=False,  # the built-in /table endpoint would serve ledger entries to anyone
+        web_application_options={"client_max_size": settings.max_body_bytes},
+        producer_acks=-1,
+        producer_max_request_size=4 * settings.max_body_bytes,
+    )
+    topics = {spec.name: _topic(app, spec) for spec in ALL_TOPICS}
+    ledger = app.Table(
+        "referral-ledger", default=None, partitions=settings.partitions,
+        schema=faust.Schema(key_serializer="raw", value_serializer="json"),
+        help="Delivery ledger: per referral, per destination state and history (no personal data).",
+    )
+    secrets = load_or_create(settings.secrets_file)
+    hub = Hub(
+        settings=settings, secrets=secrets, partners=PartnerDirectory.load(settings.partners_file), app=app,
+        topics=topics, ledger=ledger, vault=None, intake=None,  # type: ignore[arg-type]
+    )
+
+    async def publish_raw(topic: str, key: bytes, value: bytes) -> None:
+        future = await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
+        await future
+
+    hub.vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw)
+
+    def known_version(referral_id: str) -> KnownVersion | None:
+        entry = ledger.get(referral_id.encode())
+        return KnownVersion(entry["version"], entry["digest"]) if entry else None
+
+    hub.intake = Intake(
+        hub.vault, hub.send, known_version,
+        Topics(raw=INBOUND_RAW.name, events=REFERRAL_EVENTS.name, dead_letters=DEAD_LETTERS.name),
+        secrets.lookup_key,
+    )
+
+    @app.task
+    async def run_vault() -> None:
+        await hub.vault.run()
+
+    setup_prometheus_sensors(app, name_prefix="faust")
+
+    from streams.gateway import views
+    from streams.router import register_router
+
+    register_router(hub)
+    views.register(hub)
+    return hub
+
+
+def _topic(app: faust.App, spec: TopicSpec) -> Any:
+    return app.topic(
+        spec.name, key_serializer="raw", value_serializer=codecs.codec_name(spec.schema),
+        # Topics are provisioned from the declarative list (refhub topics --create), not by Faust.
+        internal=False,
+    )

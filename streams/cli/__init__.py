@@ -1,0 +1,1 @@
+"""``refhub``: run the hub, provision topics, and the operators' and partners' tools."""

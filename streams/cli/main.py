@@ -1,0 +1,30 @@
+"""``refhub`` command line. Exit codes: 0 ok, 1 the answer was negative (rejections, unknown id), 2 usage,
+authentication, size or connection problems."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from streams.cli import consume, run, status, submit, topics
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="refhub", description="Kaohsiung drug-prevention referral hub")
+    commands = top.add_subparsers(dest="command", required=True)
+    run.add_parser(commands)
+    topics.add_parser(commands)
+    submit.add_parser(commands)
+    consume.add_parser(commands)
+    status.add_parser(commands)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""``refhub submit --partner CODE FILE``: post a partner file to the gateway, print the receipt."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from streams.cli.common import DEFAULT_URL, fail, local_token, print_json
+
+CONTENT_TYPES = {".csv": "text/csv", ".xml": "application/xml", ".json": "application/json",
+                 ".txt": "text/plain", ".dat": "text/plain"}
+
+
+def add_parser(commands: Any) -> None:
+    command = commands.add_parser("submit", help="post a partner's file to the gateway and print the receipt")
+    command.add_argument("--partner", required=True, help="partner code, e.g. POLICE")
+    command.add_argument("file", type=Path)
+    command.add_argument("--url", default=DEFAULT_URL)
+    command.add_argument("--token", help="bearer token (default: the local partners file)")
+    command.add_argument("--content-type", help="default: from the file's extension")
+    command.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    token = args.token or local_token(args.partner)
+    if not token:
+        return fail("NO_CREDENTIAL", f"no token for partner {args.partner} in the local partners file", 2)
+    try:
+        body = args.file.read_bytes()
+    except OSError as exc:
+        return fail("UNREADABLE_FILE", f"{args.file}: {exc.strerror}", 2)
+    content_type = args.content_type or CONTENT_TYPES.get(args.file.suffix.lower(), "application/octet-stream")
+    request = urllib.request.Request(
+        args.url.rstrip("/") + "/v1/submissions", data=body, method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            receipt: dict[str, Any] = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        print_json(_error_body(error))
+        return 2
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        return fail("CONNECTION_FAILED", f"cannot reach {args.url}: {error}", 2)
+    print_json(receipt)
+    return 1 if receipt.get("rejected") else 0
+
+
+def _error_body(error: urllib.error.HTTPError) -> Any:
+    try:
+        return json.loads(error.read())
+    except ValueError:
+        return {"error": f"HTTP_{error.code}", "reason": error.reason}

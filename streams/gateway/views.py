@@ -1,0 +1,120 @@
+"""HTTP endpoints of the gateway. Partners get JSON answers they can act on; never a stack trace."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from faust import web
+
+from adapters import registry
+from streams.gateway import status_view
+from streams.partners import Credential
+
+if TYPE_CHECKING:
+    from streams.app import Hub
+
+log = logging.getLogger(__name__)
+
+BROKER_PROBE_SECONDS = 3.0
+
+
+def _error(view: web.View, status: int, code: str, reason: str) -> web.Response:
+    return view.json({"error": code, "reason": reason}, status=status)
+
+
+def _credential(hub: Hub, request: web.Request) -> Credential | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return hub.partners.authenticate(token.strip())
+
+
+def register(hub: Hub) -> None:
+    app = hub.app
+
+    @app.page("/v1/submissions")
+    class Submissions(web.View):
+        """POST a partner's own file; the answer is the receipt (202) once every record is durable."""
+
+        async def post(self, request: web.Request) -> web.Response:
+            incident = secrets.token_hex(4)
+            try:
+                return await self._post(request)
+            except Exception:
+                log.exception("submission failed (incident %s)", incident)
+                return _error(self, 500, "INTERNAL_ERROR",
+                              f"系統暫時無法受理，請稍後重送；如持續發生請告知毒防局資訊人員事件編號 {incident}。")
+
+        async def _post(self, request: web.Request) -> web.Response:
+            credential = _credential(hub, request)
+            if credential is None:
+                return _error(self, 401, "UNAUTHENTICATED", "憑證無效或未提供，請確認貴單位的介接金鑰。")
+            length = request.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > hub.settings.max_body_bytes:
+                return _too_large(self)
+            adapter = registry.select(credential.code, request.headers.get("Content-Type", ""))
+            if adapter is None:
+                allowed = sorted({t for a in registry.adapters_for(credential.code) for t in a.content_types})
+                return _error(self, 415, "UNSUPPORTED_MEDIA_TYPE",
+                              f"貴單位應以下列格式傳送：{', '.join(allowed) or '（尚未開通）'}。")
+            try:
+                body = await request.read()
+            except Exception as exc:  # aiohttp raises HTTPRequestEntityTooLarge past client_max_size
+                if getattr(exc, "status", None) == 413:
+                    return _too_large(self)
+                raise
+            if len(body) > hub.settings.max_body_bytes:
+                return _too_large(self)
+            if not hub.vault.ready.is_set():
+                return _error(self, 503, "NOT_READY", "系統啟動中，請稍後重送。")
+            receipt = await hub.intake.submit(credential.code, adapter, body)
+            return self.json(receipt, status=202)
+
+    @app.page("/v1/referrals/{referral_id}")
+    class Referral(web.View):
+        """Operators and the source partner read a referral's per-destination state."""
+
+        async def get(self, request: web.Request, referral_id: str) -> web.Response:
+            credential = _credential(hub, request)
+            if credential is None:
+                return _error(self, 401, "UNAUTHENTICATED", "憑證無效或未提供。")
+            entry = hub.ledger.get(referral_id.encode())
+            if entry is None or not (credential.operator or credential.code == entry["source"]):
+                return _error(self, 404, "UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
+            return self.json(status_view.render(entry))
+
+    @app.page("/healthz")
+    class Health(web.View):
+        """200 only when the broker answers and this worker holds its partitions."""
+
+        async def get(self, request: web.Request) -> web.Response:
+            checks = {"broker": await _broker_reachable(hub), "partitions": _has_partitions(hub),
+                      "vault": hub.vault.ready.is_set()}
+            return self.json({"ok": all(checks.values()), "checks": checks},
+                             status=200 if all(checks.values()) else 503)
+
+
+def _too_large(view: web.View) -> web.Response:
+    return _error(view, 413, "TOO_LARGE", "檔案超過 10 MiB，請分批傳送。")
+
+
+async def _broker_reachable(hub: Hub) -> bool:
+    try:
+        client = hub.app.producer._ensure_producer().client
+        await asyncio.wait_for(client.fetch_all_metadata(), BROKER_PROBE_SECONDS)
+    except Exception:
+        return False
+    return True
+
+
+def _has_partitions(hub: Hub) -> bool:
+    app: Any = hub.app
+    try:
+        assigned = app.consumer.assignment()
+    except Exception:
+        return False
+    return bool(assigned) and not app.rebalancing and app.tables.recovery.completed.is_set()

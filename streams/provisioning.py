@@ -1,0 +1,35 @@
+"""Creating the declared topics on a broker (admin code: kafka-python is fine here, outside agents)."""
+
+from __future__ import annotations
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from streams.settings import Settings
+from streams.topology import ALL_TOPICS, TopicSpec
+
+
+def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
+    """Create missing topics; return the names created. Existing topics are left as they are."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="refhub-provisioning")
+    try:
+        existing = set(admin.list_topics())
+        missing = [spec for spec in specs if spec.name not in existing]
+        if not missing:
+            return []
+        new = [
+            NewTopic(
+                name=spec.name,
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs=spec.kafka_config(settings.min_insync_replicas),
+            )
+            for spec in missing
+        ]
+        try:
+            admin.create_topics(new, validate_only=False)
+        except TopicAlreadyExistsError:
+            pass  # another process created them between list and create
+        return [spec.name for spec in missing]
+    finally:
+        admin.close()

@@ -1,0 +1,69 @@
+"""The router agent: canonical referrals → assignments per agency + ROUTED status changes.
+
+At-least-once with deterministic output: the routing time is written to the ledger's changelog and
+flushed before any assignment is sent, so a redelivery after a crash re-sends byte-identical records.
+``concurrency=1``: a higher concurrency can commit past unprocessed messages (faust-streaming #606).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from processors.ledger import plan_routing
+from processors.routing import NoRoute
+from streams import metrics
+from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_EVENTS, REFERRAL_STATUS
+
+if TYPE_CHECKING:
+    from streams.app import Hub
+
+log = logging.getLogger(__name__)
+
+
+def register_router(hub: Hub) -> None:
+    app = hub.app
+
+    @app.agent(hub.topics[REFERRAL_EVENTS.name], name="route-referrals", concurrency=1)
+    async def route_referrals(stream: AsyncIterator[Any]) -> None:
+        async for event in stream:
+            await route_one(hub, event)
+
+
+async def route_one(hub: Hub, event: dict[str, Any]) -> None:
+    key = event["referral_id"].encode()
+    now = datetime.now(UTC)
+    try:
+        plan = plan_routing(event, hub.ledger.get(key), now)
+    except NoRoute as missing:
+        await _dead_letter_unroutable(hub, event, str(missing))
+        return
+    if plan.first_time:
+        hub.ledger[key] = plan.entry
+        # The ledger write must be durable before the outputs exist (see module docstring).
+        await hub.app.producer.flush()
+    # Enqueued, not awaited one by one: Faust flushes the producer before it commits the offset.
+    for assignment in plan.assignments:
+        await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
+    for status in plan.statuses:
+        await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
+    if plan.first_time:
+        latency = time.time() - event["received_at"].timestamp()
+        metrics.RECEIPT_TO_ASSIGNMENT.labels(event["kind"]).observe(max(latency, 0.0))
+        for assignment in plan.assignments:
+            metrics.ROUTED.labels(event["kind"], assignment["destination"]).inc()
+
+
+async def _dead_letter_unroutable(hub: Hub, event: dict[str, Any], reason: str) -> None:
+    log.error("referral %s (%s) has no routing rule; dead-lettered", event["referral_id"], event["kind"])
+    metrics.DEAD_LETTERS.labels(event["source"], "NO_ROUTE").inc()
+    await hub.send(DEAD_LETTERS.name, event["submission_id"].encode(), {
+        "dead_letter_id": f"{event['submission_id']}/{event['record_no']}",
+        "submission_id": event["submission_id"], "partner": event["source"], "format": event["format"],
+        "record_no": event["record_no"], "field": "", "code": "NO_ROUTE",
+        "reason": "本轉介類別尚無分派規則，已交由毒防局人工處理。", "received_at": event["received_at"],
+        "original": event["personal"],
+    })

@@ -1,0 +1,84 @@
+"""Every topic of the hub, declared once: name, partitions, clean-up policy, retention, schema.
+
+``refhub topics --create`` provisions exactly this list; the Faust app builds its topic objects from it.
+Faust's own changelog topics (tables) are declared by Faust and follow ``Settings.partitions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+# Agencies that receive assignments (DOMAIN.md partner codes); one topic each, so each agency reads only
+# its own work (need to know).
+ASSIGNMENT_AGENCIES = (
+    "SOCIAL",
+    "BUREAU",
+    "HEALTH",
+    "LABOUR",
+    "EDU",
+    "YOUTH_COUNSEL",
+    "HOSP_KSPH",
+    "HOSP_KMUH",
+    "HOSP_CGMH",
+    "HOSP_AFKH",
+    "HOSP_CSH",
+    "HOSP_EDAH",
+    "HOSP_TZHH",
+    "HOSP_AFZY",
+)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    schema: str
+    doc: str
+    compacted: bool = False
+    retention_ms: int = 365 * DAY_MS
+    config: dict[str, str] = field(default_factory=dict)
+
+    def kafka_config(self, min_insync_replicas: int) -> dict[str, str]:
+        config = {
+            "cleanup.policy": "compact" if self.compacted else "delete",
+            "min.insync.replicas": str(min_insync_replicas),
+        }
+        if not self.compacted:
+            config["retention.ms"] = str(self.retention_ms)
+        config.update(self.config)
+        return config
+
+
+# Erasure (crypto-shredding) tombstones these keys; compaction must actually remove the old values soon,
+# so segments roll hourly and a little dirt is enough to trigger cleaning.
+_PROMPT_COMPACTION = {"segment.ms": str(60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.01",
+                      "delete.retention.ms": str(DAY_MS)}
+
+INBOUND_RAW = TopicSpec("inbound.raw", "raw_record", "each accepted record's own bytes, sealed; for replay",
+                        retention_ms=3 * 365 * DAY_MS)
+REFERRAL_EVENTS = TopicSpec("referrals.events", "referral_event", "canonical referrals, key referral_id")
+REFERRAL_STATUS = TopicSpec("referrals.status", "status_change", "every lifecycle transition, key referral_id")
+DEAD_LETTERS = TopicSpec("referrals.dlq", "dead_letter", "refused records with reason and sealed original",
+                         retention_ms=90 * DAY_MS)
+SUBJECT_LOOKUP = TopicSpec("subjects.lookup", "subject_link", "HMAC(national ID) → subject id",
+                           compacted=True, config=_PROMPT_COMPACTION)
+SUBJECT_KEYS = TopicSpec("subjects.keys", "data_key", "key id → wrapped data key",
+                         compacted=True, config=_PROMPT_COMPACTION)
+
+
+def assignment_topic(agency: str) -> TopicSpec:
+    return TopicSpec(f"assignments.{agency}", "assignment", f"work for {agency}, key referral_id")
+
+
+ASSIGNMENTS = {agency: assignment_topic(agency) for agency in ASSIGNMENT_AGENCIES}
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    INBOUND_RAW,
+    REFERRAL_EVENTS,
+    REFERRAL_STATUS,
+    DEAD_LETTERS,
+    SUBJECT_LOOKUP,
+    SUBJECT_KEYS,
+    *ASSIGNMENTS.values(),
+)

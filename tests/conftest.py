@@ -1,0 +1,32 @@
+"""Session-wide fixtures: one real Kafka broker and one hub process, started only when a test needs them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import Broker, HubProcess
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    instance = Broker(data_dir=tmp_path_factory.mktemp("kafka"))
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="session")
+def hub(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    process = HubProcess(broker=broker, work_dir=tmp_path_factory.mktemp("hub"))
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

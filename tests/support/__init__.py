@@ -1,0 +1,1 @@
+"""Test support: the real broker and hub processes, and partner files to feed them."""

@@ -1,0 +1,149 @@
+"""The real Kafka broker (deploy/local/kafka.sh) and the real hub process (``refhub run``) for tests.
+
+Each test session gets its own broker: its own ports and data directory, so a running ``make run`` is never
+touched. The hub runs as a subprocess so that tests can ``kill -9`` it like a crashed server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+KAFKA_SH = REPO / "deploy" / "local" / "kafka.sh"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Broker:
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    controller_port: int = field(default_factory=free_port)
+    started_in: float = 0.0
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, "KAFKA_PORT": str(self.port), "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+                "KAFKA_DATA_DIR": str(self.data_dir), "KAFKA_HEAP": "512m"}
+
+    def start(self) -> None:
+        began = time.monotonic()
+        subprocess.run([str(KAFKA_SH), "start"], env=self._env(), check=True)
+        self.started_in = time.monotonic() - began
+
+    def stop(self) -> None:
+        subprocess.run([str(KAFKA_SH), "stop"], env=self._env(), check=False)
+
+    def pid(self) -> int:
+        return int((self.data_dir / "broker.pid").read_text())
+
+
+@dataclass
+class HubProcess:
+    broker: Broker
+    work_dir: Path
+    web_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "REFHUB_BROKER": self.broker.bootstrap,
+            "REFHUB_WEB_PORT": str(self.web_port),
+            "REFHUB_DATA_DIR": str(self.work_dir / "data"),
+            "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
+            "REFHUB_PARTNERS_FILE": str(REPO / "deploy" / "local" / "partners.toml"),
+            "REFHUB_LOG_LEVEL": "warn",
+        }
+
+    def start(self, timeout: float = 120.0) -> float:
+        """Start ``refhub run`` and wait until /healthz is 200; return the seconds it took."""
+        self.starts += 1
+        self.log_path = self.work_dir / f"hub-{self.starts}.log"
+        began = time.monotonic()
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streams.cli.main", "run"], cwd=REPO, env=self.env(),
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        while time.monotonic() - began < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.process.returncode}: {self.log_tail()}")
+            if self.healthy():
+                return time.monotonic() - began
+            time.sleep(0.2)
+        raise RuntimeError(f"hub not healthy within {timeout} s: {self.log_tail()}")
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def kill9(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def post(self, path: str, body: bytes, content_type: str, token: str | None) -> tuple[int, Any]:
+        headers = {"Content-Type": content_type}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(self.url + path, data=body, method="POST", headers=headers)
+        return _call(request)
+
+    def get(self, path: str, token: str | None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return _call(urllib.request.Request(self.url + path, headers=headers))
+
+
+def _call(request: urllib.request.Request) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return error.code, json.loads(raw)
+        except ValueError:
+            return error.code, raw.decode(errors="replace")

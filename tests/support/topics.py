@@ -1,0 +1,51 @@
+"""Reading what the hub wrote, straight from the broker (kafka-python, no consumer group)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from schemas.codec import decode_any
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    key: bytes | None
+    raw: bytes
+    value: dict[str, Any]
+
+
+def read_topic(bootstrap: str, topic: str) -> list[Message]:
+    """Everything on the topic now (up to the end offsets at the time of the call)."""
+    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        messages: list[Message] = []
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    if record.value is not None:
+                        messages.append(Message(topic, record.key, record.value, decode_any(record.value)[1]))
+        return messages
+    finally:
+        consumer.close()
+
+
+def wait_for(
+    bootstrap: str, topic: str, match: Callable[[Message], bool], count: int, timeout: float = 60.0
+) -> list[Message]:
+    """Poll the topic until ``count`` matching messages are there (or the timeout passes); return matches."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in read_topic(bootstrap, topic) if match(m)]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
