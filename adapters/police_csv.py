@@ -5,8 +5,9 @@ CSV in CP950 (Big5) with CRLF line ends and a header row of Chinese column names
 
 The body is split into lines on bytes before anything is decoded: CP950 trail bytes are never CR, LF or a
 comma, so a line break in the bytes is always a line break in the text, and one undecodable row (a 造字 in a
-name) costs that row alone. Columns may come in any order and unknown columns are ignored; a row reports
-only its first bad field, checked in the contract's column order.
+name) costs that row alone. The price: a quoted value cannot span lines (the police export never does).
+Columns may come in any order and unknown columns are ignored; a row reports only its first bad field,
+checked in the contract's column order. Blank lines are skipped and not counted as records.
 """
 
 from __future__ import annotations
@@ -79,20 +80,14 @@ class Category:
     legal_basis: str
 
 
-CHILD_PROTECTION: Final = "兒少保護"
-RECIDIVISM_PREVENTION: Final = "再犯防止"
-LECTURE: Final = "講習"
+CHILD_PROTECTION: Final = Category("CHILD_PROTECTION", "兒童及少年福利與權益保障法第53條")
+RECIDIVISM_PREVENTION: Final = Category("RECIDIVISM_PREVENTION", "毒品危害防制條例第2條之1")
+LECTURE: Final = Category("LECTURE", "毒品危害防制條例第11條之1")
 CATEGORIES: Final[Mapping[str, Category]] = MappingProxyType(
-    {
-        CHILD_PROTECTION: Category("CHILD_PROTECTION", "兒童及少年福利與權益保障法第53條"),
-        RECIDIVISM_PREVENTION: Category("RECIDIVISM_PREVENTION", "毒品危害防制條例第2條之1"),
-        LECTURE: Category("LECTURE", "毒品危害防制條例第11條之1"),
-    }
+    {"兒少保護": CHILD_PROTECTION, "再犯防止": RECIDIVISM_PREVENTION, "講習": LECTURE}
 )
 VENUE_TYPES: Final = ("視聽歌唱", "舞廳", "酒吧", "酒家", "夜店", "住宿", "電子遊戲場", "資訊休閒", "住宅")
-DRUG_TIERS: Final[Mapping[str, str]] = MappingProxyType(
-    {"第一級": "1", "第二級": "2", "第三級": "3", "第四級": "4"}
-)
+DRUG_TIERS: Final[Mapping[str, str]] = MappingProxyType({"第一級": "1", "第二級": "2", "第三級": "3", "第四級": "4"})
 LECTURE_TIERS: Final = frozenset({"3", "4"})
 """講習 (毒品危害防制條例第11條之1) applies to tier 3 and tier 4 drugs only."""
 CONSENT_VALUES: Final[Mapping[str, str]] = MappingProxyType({"是": "Y", "否": "N"})
@@ -148,9 +143,10 @@ def _looks_like_utf8_export(raw: bytes) -> bool:
 def _refuse_unreadable_header(raw: bytes, record_count: int) -> SubmissionRefused:
     if raw.startswith(_UTF8_BOM) or _looks_like_utf8_export(raw):
         return SubmissionRefused(
-            "ENCODING", f"檔案是 UTF-8 編碼，不是警察局通報約定的 Big5（CP950），{_EXPORT_HINT}。",
+            "ENCODING",
+            f"檔案是 UTF-8 編碼，不是警察局通報約定的 Big5（CP950），{_EXPORT_HINT}。",
             record_count=record_count,
-        )  # fmt: skip
+        )
     return SubmissionRefused(
         "NOT_CSV",
         "檔案內容不是警察局通報 CSV：第一列須為含「通報編號」「類別」等欄名的標題列，" + _EXPORT_HINT + "。",
@@ -161,6 +157,8 @@ def _refuse_unreadable_header(raw: bytes, record_count: int) -> SubmissionRefuse
 def _read_header(raw: bytes, record_count: int) -> _Header:
     """Locate the columns; refuse the submission if the header is unreadable or lacks a required column."""
     if raw.startswith(_UTF8_BOM):
+        # A BOM decodes as CP950 into a stray character glued to the first label: say "wrong encoding",
+        # not "missing column".
         raise _refuse_unreadable_header(raw, record_count)
     try:
         labels = [label.strip() for label in _split_csv_line(raw.decode(ENCODING))]
@@ -309,9 +307,7 @@ def _parse_venue_type(text: str) -> str:
 def _parse_drug_tier(text: str) -> str:
     tier = DRUG_TIERS.get(clean(text))
     if tier is None:
-        raise FieldError(
-            "INVALID_DRUG_TIER", f"{quote(text)}不是有效的毒品級別，請填寫「第一級」至「第四級」。"
-        )
+        raise FieldError("INVALID_DRUG_TIER", f"{quote(text)}不是有效的毒品級別，請填寫「第一級」至「第四級」。")
     return tier
 
 
@@ -321,8 +317,7 @@ def _parse_children_ages(text: str) -> str:
     if not all(age.isascii() and age.isdigit() and int(age) <= MAX_CHILD_AGE for age in ages):
         raise FieldError(
             "INVALID_CHILD_AGES",
-            f"{quote(text)}不是有效的子女年齡，請填寫 0 至 {MAX_CHILD_AGE} 的整數歲數，"
-            "多名子女以分號分隔，如 3;7。",
+            f"{quote(text)}不是有效的子女年齡，請填寫 0 至 {MAX_CHILD_AGE} 的整數歲數，多名子女以分號分隔，如 3;7。",
         )
     return ";".join(str(int(age)) for age in ages)
 
@@ -332,10 +327,6 @@ def _parse_consent(text: str) -> str:
     if consent is None:
         raise FieldError("INVALID_CONSENT", f"{quote(text)}不是有效的值，同意轉介請填寫「是」或「否」。")
     return consent
-
-
-def _parse_name(text: str) -> str:
-    return text
 
 
 # --- the referral -------------------------------------------------------------------------------------------
@@ -348,7 +339,7 @@ def _referral(row: _Row, raw: bytes) -> InboundReferral:
     occurred_at = row.required(REPORTED_AT, parse_roc_datetime)
     raid_case_no = row.text(RAID_CASE_NO)
     venue_type = row.optional(VENUE_TYPE, _parse_venue_type)
-    name = row.required(NAME, _parse_name)
+    name = row.required(NAME, str)
     national_id = row.required(NATIONAL_ID, validate_national_id)
     birth_date = row.optional(BIRTH_DATE, parse_roc_date)
     if birth_date is not None and birth_date > occurred_at.date():
@@ -357,7 +348,7 @@ def _referral(row: _Row, raw: bytes) -> InboundReferral:
     phone = row.optional(PHONE, normalise_phone)
     place = row.required(DISTRICT, resolve_place)
     drug_tier = row.optional(DRUG_TIER, _parse_drug_tier)
-    if category.kind == CATEGORIES[LECTURE].kind and drug_tier not in LECTURE_TIERS:
+    if category == LECTURE and drug_tier not in LECTURE_TIERS:
         raise row.reject(
             DRUG_TIER, "INVALID_DRUG_TIER", "講習僅適用於第三級或第四級毒品，請填寫「第三級」或「第四級」。"
         )
@@ -389,7 +380,7 @@ def _referral(row: _Row, raw: bytes) -> InboundReferral:
 
 def _consent(row: _Row, category: Category) -> str | None:
     """同意轉介: a recidivism-prevention referral (毒品危害防制條例第2條之1) needs the subject's consent."""
-    if category.kind != CATEGORIES[RECIDIVISM_PREVENTION].kind:
+    if category != RECIDIVISM_PREVENTION:
         return row.optional(CONSENT, _parse_consent)
     if CONSENT_VALUES.get(clean(row.text(CONSENT))) != "Y":
         raise row.reject(

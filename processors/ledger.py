@@ -78,9 +78,7 @@ def _entry_after(event: dict[str, Any], entry: LedgerEntry | None, routes: list[
         current = State(previous["state"]) if previous and previous["version"] == event["version"] else None
         check_transition(current, State.ROUTED)
         history = list(previous["history"]) if previous else []
-        history.append(
-            Transition(state=State.ROUTED, at=at.isoformat(), by=HUB, reason_code=None, rule=r.rule)
-        )
+        history.append(Transition(state=State.ROUTED, at=at.isoformat(), by=HUB, reason_code=None, rule=r.rule))
         destinations[r.destination] = Delivery(
             state=State.ROUTED,
             version=int(event["version"]),

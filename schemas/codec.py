@@ -56,9 +56,9 @@ class AvroCodec:
         writer = self._writers.get(data[2:HEADER_LENGTH])
         if writer is None:
             raise UnknownSchemaError(f"{self.name}: unknown writer fingerprint {data[2:HEADER_LENGTH].hex()}")
-        decoded: dict[str, Any] = fastavro.schemaless_reader(
-            io.BytesIO(data[HEADER_LENGTH:]), writer, self.schema
-        )
+        decoded = fastavro.schemaless_reader(io.BytesIO(data[HEADER_LENGTH:]), writer, self.schema)
+        if not isinstance(decoded, dict):
+            raise UnknownSchemaError(f"{self.name}: not a record")
         return decoded
 
 

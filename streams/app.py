@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from streams import codecs
 from streams.gateway.intake import Intake, KnownVersion, Topics
 from streams.partners import PartnerDirectory
+from streams.recovery import HubTableManager
 from streams.secrets import HubSecrets, load_or_create
 from streams.settings import Settings
 from streams.topology import ALL_TOPICS, DEAD_LETTERS, INBOUND_RAW, REFERRAL_EVENTS, TopicSpec
@@ -32,11 +34,8 @@ class Hub:
     ledger: Any
     vault: KeyVault
     intake: Intake
-
-    async def send(self, topic: str, key: bytes, value: Any) -> None:
-        """Send and wait for the broker's acknowledgement."""
-        future = await self.topics[topic].send(key=key, value=value)
-        await future
+    send: Callable[[str, bytes, Any], Awaitable[None]]
+    """Send and wait for the broker's acknowledgement."""
 
 
 def create_hub(settings: Settings) -> Hub:
@@ -59,39 +58,57 @@ def create_hub(settings: Settings) -> Hub:
         web_tables_enabled=False,  # the built-in /table endpoint would serve ledger entries to anyone
         web_application_options={"client_max_size": settings.max_body_bytes},
         producer_acks=-1,
+        TableManager=HubTableManager,
         producer_max_request_size=4 * settings.max_body_bytes,
     )
     topics = {spec.name: _topic(app, spec) for spec in ALL_TOPICS}
     ledger = app.Table(
-        "referral-ledger", default=None, partitions=settings.partitions,
-        schema=faust.Schema(key_serializer="raw", value_serializer="json"),
+        "referral-ledger",
+        default=None,
+        partitions=settings.partitions,
+        # JSON keys: faust-streaming 0.15.3 decodes changelog keys with JSON during recovery whatever the
+        # table's schema says, so a "raw" key would make every restart fail to restore the ledger.
+        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
         help="Delivery ledger: per referral, per destination state and history (no personal data).",
     )
     secrets = load_or_create(settings.secrets_file)
-    hub = Hub(
-        settings=settings, secrets=secrets, partners=PartnerDirectory.load(settings.partners_file), app=app,
-        topics=topics, ledger=ledger, vault=None, intake=None,  # type: ignore[arg-type]
-    )
+
+    async def send(topic: str, key: bytes, value: Any) -> None:
+        future = await topics[topic].send(key=key, value=value)
+        await future
 
     async def publish_raw(topic: str, key: bytes, value: bytes) -> None:
         future = await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
         await future
 
-    hub.vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw)
-
     def known_version(referral_id: str) -> KnownVersion | None:
-        entry = ledger.get(referral_id.encode())
+        entry = ledger.get(referral_id)
         return KnownVersion(entry["version"], entry["digest"]) if entry else None
 
-    hub.intake = Intake(
-        hub.vault, hub.send, known_version,
+    vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw)
+    intake = Intake(
+        vault,
+        send,
+        known_version,
         Topics(raw=INBOUND_RAW.name, events=REFERRAL_EVENTS.name, dead_letters=DEAD_LETTERS.name),
         secrets.lookup_key,
     )
+    hub = Hub(
+        settings=settings,
+        secrets=secrets,
+        partners=PartnerDirectory.load(settings.partners_file),
+        app=app,
+        topics=topics,
+        ledger=ledger,
+        vault=vault,
+        intake=intake,
+        send=send,
+    )
 
-    @app.task
     async def run_vault() -> None:
         await hub.vault.run()
+
+    app.task(run_vault)
 
     setup_prometheus_sensors(app, name_prefix="faust")
 
@@ -105,7 +122,9 @@ def create_hub(settings: Settings) -> Hub:
 
 def _topic(app: faust.App, spec: TopicSpec) -> Any:
     return app.topic(
-        spec.name, key_serializer="raw", value_serializer=codecs.codec_name(spec.schema),
+        spec.name,
+        key_serializer="raw",
+        value_serializer=codecs.codec_name(spec.schema),
         # Topics are provisioned from the declarative list (refhub topics --create), not by Faust.
         internal=False,
     )

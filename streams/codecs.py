@@ -10,7 +10,7 @@ from schemas.catalogue import SCHEMA_NAMES
 from schemas.codec import AvroCodec, codec_for
 
 
-class FaustAvroCodec(codecs.Codec):  # type: ignore[misc]
+class FaustAvroCodec(codecs.Codec):
     def __init__(self, avro: AvroCodec) -> None:
         super().__init__()
         self.avro = avro

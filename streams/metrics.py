@@ -5,7 +5,8 @@ from __future__ import annotations
 from prometheus_client import Counter, Histogram
 
 SUBMISSIONS = Counter(
-    "refhub_submissions", "Partner submissions by outcome (accepted, partial, rejected, refused)",
+    "refhub_submissions",
+    "Partner submissions by outcome (accepted, partial, rejected, refused)",
     ["partner", "outcome"],
 )
 RECORDS = Counter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -26,10 +28,9 @@ def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS)
             )
             for spec in missing
         ]
-        try:
+        # Another process may create them between list and create.
+        with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics(new, validate_only=False)
-        except TopicAlreadyExistsError:
-            pass  # another process created them between list and create
         return [spec.name for spec in missing]
     finally:
         admin.close()

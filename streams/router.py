@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from faust.types import StreamT
 
 from processors.ledger import plan_routing
 from processors.routing import NoRoute
@@ -28,7 +29,7 @@ def register_router(hub: Hub) -> None:
     app = hub.app
 
     @app.agent(hub.topics[REFERRAL_EVENTS.name], name="route-referrals", concurrency=1)
-    async def route_referrals(stream: AsyncIterator[Any]) -> None:
+    async def route_referrals(stream: StreamT[Any]) -> None:
         async for event in stream:
             await route_one(hub, event)
 
@@ -37,12 +38,12 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     key = event["referral_id"].encode()
     now = datetime.now(UTC)
     try:
-        plan = plan_routing(event, hub.ledger.get(key), now)
+        plan = plan_routing(event, hub.ledger.get(event["referral_id"]), now)
     except NoRoute as missing:
         await _dead_letter_unroutable(hub, event, str(missing))
         return
     if plan.first_time:
-        hub.ledger[key] = plan.entry
+        hub.ledger[event["referral_id"]] = plan.entry
         # The ledger write must be durable before the outputs exist (see module docstring).
         await hub.app.producer.flush()
     # Enqueued, not awaited one by one: Faust flushes the producer before it commits the offset.
@@ -60,10 +61,19 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
 async def _dead_letter_unroutable(hub: Hub, event: dict[str, Any], reason: str) -> None:
     log.error("referral %s (%s) has no routing rule; dead-lettered", event["referral_id"], event["kind"])
     metrics.DEAD_LETTERS.labels(event["source"], "NO_ROUTE").inc()
-    await hub.send(DEAD_LETTERS.name, event["submission_id"].encode(), {
-        "dead_letter_id": f"{event['submission_id']}/{event['record_no']}",
-        "submission_id": event["submission_id"], "partner": event["source"], "format": event["format"],
-        "record_no": event["record_no"], "field": "", "code": "NO_ROUTE",
-        "reason": "本轉介類別尚無分派規則，已交由毒防局人工處理。", "received_at": event["received_at"],
-        "original": event["personal"],
-    })
+    await hub.send(
+        DEAD_LETTERS.name,
+        event["submission_id"].encode(),
+        {
+            "dead_letter_id": f"{event['submission_id']}/{event['record_no']}",
+            "submission_id": event["submission_id"],
+            "partner": event["source"],
+            "format": event["format"],
+            "record_no": event["record_no"],
+            "field": "",
+            "code": "NO_ROUTE",
+            "reason": "本轉介類別尚無分派規則，已交由毒防局人工處理。",
+            "received_at": event["received_at"],
+            "original": event["personal"],
+        },
+    )

@@ -52,19 +52,26 @@ class TopicSpec:
 
 # Erasure (crypto-shredding) tombstones these keys; compaction must actually remove the old values soon,
 # so segments roll hourly and a little dirt is enough to trigger cleaning.
-_PROMPT_COMPACTION = {"segment.ms": str(60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.01",
-                      "delete.retention.ms": str(DAY_MS)}
+_PROMPT_COMPACTION = {
+    "segment.ms": str(60 * 60 * 1000),
+    "min.cleanable.dirty.ratio": "0.01",
+    "delete.retention.ms": str(DAY_MS),
+}
 
-INBOUND_RAW = TopicSpec("inbound.raw", "raw_record", "each accepted record's own bytes, sealed; for replay",
-                        retention_ms=3 * 365 * DAY_MS)
+INBOUND_RAW = TopicSpec(
+    "inbound.raw", "raw_record", "each accepted record's own bytes, sealed; for replay", retention_ms=3 * 365 * DAY_MS
+)
 REFERRAL_EVENTS = TopicSpec("referrals.events", "referral_event", "canonical referrals, key referral_id")
 REFERRAL_STATUS = TopicSpec("referrals.status", "status_change", "every lifecycle transition, key referral_id")
-DEAD_LETTERS = TopicSpec("referrals.dlq", "dead_letter", "refused records with reason and sealed original",
-                         retention_ms=90 * DAY_MS)
-SUBJECT_LOOKUP = TopicSpec("subjects.lookup", "subject_link", "HMAC(national ID) → subject id",
-                           compacted=True, config=_PROMPT_COMPACTION)
-SUBJECT_KEYS = TopicSpec("subjects.keys", "data_key", "key id → wrapped data key",
-                         compacted=True, config=_PROMPT_COMPACTION)
+DEAD_LETTERS = TopicSpec(
+    "referrals.dlq", "dead_letter", "refused records with reason and sealed original", retention_ms=90 * DAY_MS
+)
+SUBJECT_LOOKUP = TopicSpec(
+    "subjects.lookup", "subject_link", "HMAC(national ID) → subject id", compacted=True, config=_PROMPT_COMPACTION
+)
+SUBJECT_KEYS = TopicSpec(
+    "subjects.keys", "data_key", "key id → wrapped data key", compacted=True, config=_PROMPT_COMPACTION
+)
 
 
 def assignment_topic(agency: str) -> TopicSpec:

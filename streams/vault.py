@@ -51,8 +51,11 @@ class KeyVault:
     async def run(self) -> None:
         """Load both topics to their end, mark ready, then follow them until cancelled."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap, enable_auto_commit=False, group_id=None,
-            auto_offset_reset="earliest", client_id="refhub-vault",
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            auto_offset_reset="earliest",
+            client_id="refhub-vault",
         )
         await consumer.start()
         try:
@@ -130,9 +133,7 @@ class KeyVault:
     async def _create_key(self, key_id: str) -> bytes:
         data_key = envelopes.new_data_key()
         nonce, wrapped = envelopes.wrap_key(self._secrets.master_key, key_id, data_key)
-        value = self._key_codec.encode(
-            {"key_id": key_id, "nonce": nonce, "wrapped_key": wrapped, "created_at": _now()}
-        )
+        value = self._key_codec.encode({"key_id": key_id, "nonce": nonce, "wrapped_key": wrapped, "created_at": _now()})
         await self._publish(SUBJECT_KEYS.name, key_id.encode(), value)
         self._keys[key_id] = data_key
         return data_key

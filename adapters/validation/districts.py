@@ -35,9 +35,7 @@ KAOHSIUNG_DISTRICTS: Final[Mapping[str, str]] = MappingProxyType(
 
 # 東沙群島 (817) and 南沙群島 (819) have their own postal codes but are administered by 旗津區; they are in
 # the city, not out of area.
-_ISLANDS_ADMINISTERED_BY_CIJIN: Final[Mapping[str, str]] = MappingProxyType(
-    {"817": "旗津區", "819": "旗津區"}
-)
+_ISLANDS_ADMINISTERED_BY_CIJIN: Final[Mapping[str, str]] = MappingProxyType({"817": "旗津區", "819": "旗津區"})
 
 _POSTAL_CODES_ELSEWHERE: Final[Mapping[str, str]] = MappingProxyType(
     {

@@ -29,13 +29,11 @@ _OFFICIAL = re.compile(r"(?:中華)?民國\s*(\d{1,3})\s*年\s*(\d{1,2})\s*月\s
 _DATETIME = re.compile(r"(.+?)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 
 _DATE_FORMS = "114/07/15、1140715 或 中華民國114年7月15日"
-_DATETIME_FORMS = "114/07/15 14:30（民國年月日，空一格後接 24 小時制時:分）"
+_DATETIME_FORMS = "「114/07/15 14:30」的格式（民國年月日，空一格後接 24 小時制的時:分）"
 
 
 def _invalid_date(text: str) -> FieldError:
-    return FieldError(
-        "INVALID_DATE", f"{quote(text)}不是有效的民國日期，請依 {_DATE_FORMS} 的格式填寫實際存在的日期。"
-    )
+    return FieldError("INVALID_DATE", f"{quote(text)}不是有效的民國日期，請依 {_DATE_FORMS} 的格式填寫實際存在的日期。")
 
 
 def parse_roc_date(text: str) -> date:
@@ -71,9 +69,7 @@ def parse_roc_datetime(text: str) -> datetime:
             pass
         else:
             return datetime.combine(day, clock, tzinfo=TAIPEI)
-    raise FieldError(
-        "INVALID_DATETIME", f"{quote(value)}不是有效的民國日期時間，請依 {_DATETIME_FORMS} 的格式填寫。"
-    )
+    raise FieldError("INVALID_DATETIME", f"{quote(value)}不是有效的民國日期時間，請依{_DATETIME_FORMS}填寫。")
 
 
 def format_roc_date(d: date, style: RocDateStyle) -> str:

@@ -29,8 +29,12 @@ def add_parser(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     settings = Settings(**({"broker": args.broker} if args.broker else {}))
     try:
-        consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
-                                 enable_auto_commit=False, client_id="refhub-consume")
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id="refhub-consume",
+        )
     except Exception as exc:
         return fail("CONNECTION_FAILED", f"cannot reach the broker {settings.broker}: {exc}", 2)
     try:
@@ -60,8 +64,12 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _render(record: Any) -> dict[str, Any]:
-    meta = {"topic": record.topic, "partition": record.partition, "offset": record.offset,
-            "key": record.key.decode("utf-8", "replace") if record.key else None}
+    meta = {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": record.key.decode("utf-8", "replace") if record.key else None,
+    }
     if record.value is None:
         return {"_meta": meta, "tombstone": True}
     try:

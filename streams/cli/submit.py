@@ -11,8 +11,13 @@ from typing import Any
 
 from streams.cli.common import DEFAULT_URL, fail, local_token, print_json
 
-CONTENT_TYPES = {".csv": "text/csv", ".xml": "application/xml", ".json": "application/json",
-                 ".txt": "text/plain", ".dat": "text/plain"}
+CONTENT_TYPES = {
+    ".csv": "text/csv",
+    ".xml": "application/xml",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".dat": "text/plain",
+}
 
 
 def add_parser(commands: Any) -> None:
@@ -35,7 +40,9 @@ def handle(args: argparse.Namespace) -> int:
         return fail("UNREADABLE_FILE", f"{args.file}: {exc.strerror}", 2)
     content_type = args.content_type or CONTENT_TYPES.get(args.file.suffix.lower(), "application/octet-stream")
     request = urllib.request.Request(
-        args.url.rstrip("/") + "/v1/submissions", data=body, method="POST",
+        args.url.rstrip("/") + "/v1/submissions",
+        data=body,
+        method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
     )
     try:

@@ -67,19 +67,30 @@ class Intake:
                 "accepted": [],
                 "rejected": [_refusal_row(refused, n) for n in range(1, max(refused.record_count, 1) + 1)],
             }
-        accepted_rows = []
+        accepted_rows: list[dict[str, Any]] = []
         sends: list[Awaitable[None]] = []
+        pending_before = dict(self._pending)
         for record in result.accepted:
-            row, record_sends = await self._accept(partner, adapter, submission_id, record, received_at, result.context)
+            # Decided in file order, so a reference that appears twice in one file is a duplicate or an
+            # amendment of the first; the sealing and sending then run concurrently.
+            row, version, digest = self._decide(partner, record)
             accepted_rows.append(row)
-            sends.extend(record_sends)
+            if not row["duplicate"]:
+                sends.append(
+                    self._publish(partner, adapter, submission_id, record, received_at, result.context, version, digest)
+                )
         if result.rejected:
             quarantine = await self._vault.quarantine_key(_quarantine_key_id(submission_id))
-            for rejection in result.rejected:
-                sends.append(
-                    self._dead_letter(partner, adapter, submission_id, rejection, received_at, quarantine)
-                )
-        await asyncio.gather(*sends)
+            sends.extend(
+                self._dead_letter(partner, adapter, submission_id, rejection, received_at, quarantine)
+                for rejection in result.rejected
+            )
+        try:
+            await asyncio.gather(*sends)
+        except BaseException:
+            # Nothing was receipted: a re-send of these records must not be taken for a duplicate.
+            self._pending = pending_before
+            raise
         for row in accepted_rows:
             metrics.RECORDS.labels(partner, "duplicate" if row["duplicate"] else "accepted").inc()
         for rejection in result.rejected:
@@ -91,12 +102,21 @@ class Intake:
             "submission_id": submission_id,
             "accepted": accepted_rows,
             "rejected": [
-                {"record": r.record_no, "field": r.field, "code": r.code, "reason": r.reason}
-                for r in result.rejected
+                {"record": r.record_no, "field": r.field, "code": r.code, "reason": r.reason} for r in result.rejected
             ],
         }
 
-    async def _accept(
+    def _decide(self, partner: str, record: InboundReferral) -> tuple[dict[str, Any], int, str]:
+        referral = ids.referral_id(partner, record.partner_ref)
+        digest = intake.content_digest(self._lookup_secret, partner, record)
+        known = self._latest(referral)
+        duplicate = known is not None and known.digest == digest
+        version = known.version if known and duplicate else (known.version + 1 if known else 1)
+        if not duplicate:
+            self._pending[referral] = KnownVersion(version, digest)
+        return {"record": record.record_no, "referral_id": referral, "duplicate": duplicate}, version, digest
+
+    async def _publish(
         self,
         partner: str,
         adapter: InboundAdapter,
@@ -104,29 +124,35 @@ class Intake:
         record: InboundReferral,
         received_at: datetime,
         context: bytes,
-    ) -> tuple[dict[str, Any], list[Awaitable[None]]]:
-        referral = ids.referral_id(partner, record.partner_ref)
-        digest = intake.content_digest(self._lookup_secret, partner, record)
-        known = self._latest(referral)
-        if known is not None and known.digest == digest:
-            return {"record": record.record_no, "referral_id": referral, "duplicate": True}, []
-        version = known.version + 1 if known else 1
+        version: int,
+        digest: str,
+    ) -> None:
         subject = await self._subject(record)
         personal = envelopes.seal_json(subject.data_key, subject.subject_id, intake.personal_fields(record))
         event = intake.referral_event(
-            record, source=partner, submission_id=submission_id, inbound_format=adapter.format,
-            received_at=received_at, subject_id=subject.subject_id, version=version, digest=digest,
+            record,
+            source=partner,
+            submission_id=submission_id,
+            inbound_format=adapter.format,
+            received_at=received_at,
+            subject_id=subject.subject_id,
+            version=version,
+            digest=digest,
             personal=personal,
         )
+        referral = event["referral_id"]
         raw = {
-            "submission_id": submission_id, "record_no": record.record_no, "partner": partner,
-            "format": adapter.format, "received_at": received_at, "referral_id": referral, "context": context,
+            "submission_id": submission_id,
+            "record_no": record.record_no,
+            "partner": partner,
+            "format": adapter.format,
+            "received_at": received_at,
+            "referral_id": referral,
+            "context": context,
             "original": envelopes.seal(subject.data_key, subject.subject_id, record.raw).as_record(),
         }
-        self._pending[referral] = KnownVersion(version, digest)
         key = referral.encode()
-        row = {"record": record.record_no, "referral_id": referral, "duplicate": False}
-        return row, [self._send(self._topics.raw, key, raw), self._send(self._topics.events, key, event)]
+        await asyncio.gather(self._send(self._topics.raw, key, raw), self._send(self._topics.events, key, event))
 
     def _latest(self, referral: str) -> KnownVersion | None:
         recorded, pending = self._known(referral), self._pending.get(referral)
@@ -153,13 +179,22 @@ class Intake:
         quarantine: bytes,
     ) -> None:
         key_id = _quarantine_key_id(submission_id)
-        await self._send(self._topics.dead_letters, submission_id.encode(), {
-            "dead_letter_id": ids.dead_letter_id(submission_id, rejection.record_no),
-            "submission_id": submission_id, "partner": partner, "format": adapter.format,
-            "record_no": rejection.record_no, "field": rejection.field, "code": rejection.code,
-            "reason": rejection.reason, "received_at": received_at,
-            "original": envelopes.seal(quarantine, key_id, rejection.raw).as_record(),
-        })
+        await self._send(
+            self._topics.dead_letters,
+            submission_id.encode(),
+            {
+                "dead_letter_id": ids.dead_letter_id(submission_id, rejection.record_no),
+                "submission_id": submission_id,
+                "partner": partner,
+                "format": adapter.format,
+                "record_no": rejection.record_no,
+                "field": rejection.field,
+                "code": rejection.code,
+                "reason": rejection.reason,
+                "received_at": received_at,
+                "original": envelopes.seal(quarantine, key_id, rejection.raw).as_record(),
+            },
+        )
 
     async def _refuse(
         self,
@@ -177,8 +212,12 @@ class Intake:
 
 
 def _refusal_row(refused: SubmissionRefused, record_no: int) -> dict[str, Any]:
-    return {"record": record_no if refused.record_count else 0, "field": refused.field,
-            "code": refused.code, "reason": refused.reason}
+    return {
+        "record": record_no if refused.record_count else 0,
+        "field": refused.field,
+        "code": refused.code,
+        "reason": refused.reason,
+    }
 
 
 def _quarantine_key_id(submission_id: str) -> str:

@@ -14,8 +14,11 @@ def render(entry: LedgerEntry) -> dict[str, Any]:
         "source": entry["source"],
         "version": entry["version"],
         "destinations": {
-            destination: {"state": delivery["state"], "assignment_id": delivery["assignment_id"],
-                          "history": delivery["history"]}
+            destination: {
+                "state": delivery["state"],
+                "assignment_id": delivery["assignment_id"],
+                "history": delivery["history"],
+            }
             for destination, delivery in entry["destinations"].items()
         },
     }

@@ -46,8 +46,12 @@ def register(hub: Hub) -> None:
                 return await self._post(request)
             except Exception:
                 log.exception("submission failed (incident %s)", incident)
-                return _error(self, 500, "INTERNAL_ERROR",
-                              f"系統暫時無法受理，請稍後重送；如持續發生請告知毒防局資訊人員事件編號 {incident}。")
+                return _error(
+                    self,
+                    500,
+                    "INTERNAL_ERROR",
+                    f"系統暫時無法受理，請稍後重送；如持續發生請告知毒防局資訊人員事件編號 {incident}。",
+                )
 
         async def _post(self, request: web.Request) -> web.Response:
             credential = _credential(hub, request)
@@ -59,8 +63,12 @@ def register(hub: Hub) -> None:
             adapter = registry.select(credential.code, request.headers.get("Content-Type", ""))
             if adapter is None:
                 allowed = sorted({t for a in registry.adapters_for(credential.code) for t in a.content_types})
-                return _error(self, 415, "UNSUPPORTED_MEDIA_TYPE",
-                              f"貴單位應以下列格式傳送：{', '.join(allowed) or '（尚未開通）'}。")
+                return _error(
+                    self,
+                    415,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    f"貴單位應以下列格式傳送：{', '.join(allowed) or '（尚未開通）'}。",
+                )
             try:
                 body = await request.read()
             except Exception as exc:  # aiohttp raises HTTPRequestEntityTooLarge past client_max_size
@@ -82,7 +90,7 @@ def register(hub: Hub) -> None:
             credential = _credential(hub, request)
             if credential is None:
                 return _error(self, 401, "UNAUTHENTICATED", "憑證無效或未提供。")
-            entry = hub.ledger.get(referral_id.encode())
+            entry = hub.ledger.get(referral_id)
             if entry is None or not (credential.operator or credential.code == entry["source"]):
                 return _error(self, 404, "UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
             return self.json(status_view.render(entry))
@@ -92,10 +100,14 @@ def register(hub: Hub) -> None:
         """200 only when the broker answers and this worker holds its partitions."""
 
         async def get(self, request: web.Request) -> web.Response:
-            checks = {"broker": await _broker_reachable(hub), "partitions": _has_partitions(hub),
-                      "vault": hub.vault.ready.is_set()}
-            return self.json({"ok": all(checks.values()), "checks": checks},
-                             status=200 if all(checks.values()) else 503)
+            checks = {
+                "broker": await _broker_reachable(hub),
+                "partitions": _has_partitions(hub),
+                "vault": hub.vault.ready.is_set(),
+            }
+            return self.json(
+                {"ok": all(checks.values()), "checks": checks}, status=200 if all(checks.values()) else 503
+            )
 
 
 def _too_large(view: web.View) -> web.Response:
@@ -104,7 +116,8 @@ def _too_large(view: web.View) -> web.Response:
 
 async def _broker_reachable(hub: Hub) -> bool:
     try:
-        client = hub.app.producer._ensure_producer().client
+        producer: Any = hub.app.producer
+        client = producer._ensure_producer().client
         await asyncio.wait_for(client.fetch_all_metadata(), BROKER_PROBE_SECONDS)
     except Exception:
         return False

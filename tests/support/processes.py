@@ -42,8 +42,13 @@ class Broker:
         return f"127.0.0.1:{self.port}"
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, "KAFKA_PORT": str(self.port), "KAFKA_CONTROLLER_PORT": str(self.controller_port),
-                "KAFKA_DATA_DIR": str(self.data_dir), "KAFKA_HEAP": "512m"}
+        return {
+            **os.environ,
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "KAFKA_DATA_DIR": str(self.data_dir),
+            "KAFKA_HEAP": "512m",
+        }
 
     def start(self) -> None:
         began = time.monotonic()
@@ -78,7 +83,7 @@ class HubProcess:
             "REFHUB_DATA_DIR": str(self.work_dir / "data"),
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
             "REFHUB_PARTNERS_FILE": str(REPO / "deploy" / "local" / "partners.toml"),
-            "REFHUB_LOG_LEVEL": "warn",
+            "REFHUB_LOG_LEVEL": os.environ.get("REFHUB_TEST_LOG_LEVEL", "warn"),
         }
 
     def start(self, timeout: float = 120.0) -> float:
@@ -88,8 +93,11 @@ class HubProcess:
         began = time.monotonic()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "run"], cwd=REPO, env=self.env(),
-                stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "streams.cli.main", "run"],
+                cwd=REPO,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         while time.monotonic() - began < timeout:
             if self.process.poll() is not None:

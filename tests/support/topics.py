@@ -40,12 +40,29 @@ def read_topic(bootstrap: str, topic: str) -> list[Message]:
 
 
 def wait_for(
-    bootstrap: str, topic: str, match: Callable[[Message], bool], count: int, timeout: float = 60.0
+    bootstrap: str,
+    topic: str,
+    match: Callable[[Message], bool],
+    count: int,
+    timeout: float = 60.0,
+    distinct: Callable[[Message], object] | None = None,
 ) -> list[Message]:
-    """Poll the topic until ``count`` matching messages are there (or the timeout passes); return matches."""
+    """Poll the topic until ``count`` matching messages (or ``count`` distinct ones, when ``distinct`` says
+    what makes two the same) are there, or the timeout passes; return every match."""
     deadline = time.monotonic() + timeout
     while True:
         found = [m for m in read_topic(bootstrap, topic) if match(m)]
-        if len(found) >= count or time.monotonic() > deadline:
+        seen = len({distinct(m) for m in found}) if distinct else len(found)
+        if seen >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.5)
+
+
+def end_offsets_total(bootstrap: str, topic: str) -> int:
+    """How many records the topic has ever had (cheap: no records are read)."""
+    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        return sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()

@@ -49,8 +49,12 @@ def encode_line(cells: Sequence[str]) -> bytes:
     return text.getvalue().encode("cp950")
 
 
+def record_line(values: dict[str, str], columns: Sequence[str] = COLUMNS) -> bytes:
+    return encode_line([values.get(column, "") for column in columns])
+
+
 def body(*rows: dict[str, str], columns: Sequence[str] = COLUMNS, newline: bytes = b"\r\n") -> bytes:
-    lines = [encode_line(columns)] + [encode_line([r.get(c, "") for c in columns]) for r in rows]
+    lines = [encode_line(columns)] + [record_line(values, columns) for values in rows]
     return newline.join(lines) + newline
 
 
@@ -78,7 +82,7 @@ def refusal(data: bytes) -> SubmissionRefused:
     return caught.value
 
 
-# --- the adapter's face ---------------------------------------------------------------------------------------
+# --- the adapter's face
 
 
 def test_declares_its_format_and_media_type() -> None:
@@ -87,7 +91,7 @@ def test_declares_its_format_and_media_type() -> None:
     assert ADAPTER.content_types == frozenset({"text/csv"})
 
 
-# --- accepted records ---------------------------------------------------------------------------------------
+# --- accepted records
 
 
 def test_child_protection_row_becomes_a_referral() -> None:
@@ -133,11 +137,12 @@ def test_category_decides_kind_and_legal_basis(
 
 
 def test_optional_fields_may_be_empty() -> None:
-    data = body(row(查獲案號="", 場所類型="", 出生日期="", 性別="", 聯絡電話="", 毒品級別="", 子女年齡="", 承辦人=""))
-    referral = only_accepted(data)
+    optional = ("查獲案號", "場所類型", "出生日期", "性別", "聯絡電話", "毒品級別", "子女年齡", "承辦人")
+    referral = only_accepted(body(row(**dict.fromkeys(optional, ""))))
     assert referral.attributes == {}
     assert referral.personal_extra == {}
-    assert (referral.subject.birth_date, referral.subject.gender, referral.subject.phone) == (None, None, None)
+    subject = referral.subject
+    assert (subject.birth_date, subject.gender, subject.phone) == (None, None, None)
 
 
 def test_only_required_columns_are_needed() -> None:
@@ -196,11 +201,7 @@ def test_lf_only_body_parses_like_crlf() -> None:
 
 
 def test_blank_lines_are_skipped_and_not_counted() -> None:
-    header, first, second = (
-        encode_line(COLUMNS),
-        encode_line(list(row().values())),
-        encode_line(list(row(通報編號="KPD-2").values())),
-    )
+    header, first, second = encode_line(COLUMNS), record_line(row()), record_line(row(通報編號="KPD-2"))
     data = b"\r\n".join([b"", header, b"", first, b"   ", b",,,,", second, b"", b""])
     result = parse(data)
     assert [r.record_no for r in result.accepted] == [1, 2]
@@ -213,13 +214,13 @@ def test_header_only_is_an_empty_result() -> None:
     assert result == ParseResult(accepted=[], rejected=[], context=encode_line(COLUMNS))
 
 
-# --- one bad record among good ones ---------------------------------------------------------------------------
+# --- one bad record among good ones
 
 
 def test_undecodable_row_is_one_rejection_and_the_rest_parse() -> None:
-    good = encode_line(list(row().values()))
-    bad = encode_line(list(row(通報編號="KPD-1140715-0040", 姓名="李X").values())).replace(b"X", EUDC_BYTES)
-    also_good = encode_line(list(row(通報編號="KPD-1140715-0041").values()))
+    good = record_line(row())
+    bad = record_line(row(通報編號="KPD-1140715-0040", 姓名="李X")).replace(b"X", EUDC_BYTES)
+    also_good = record_line(row(通報編號="KPD-1140715-0041"))
     data = b"\r\n".join([encode_line(COLUMNS), good, bad, also_good]) + b"\r\n"
     result = parse(data)
     assert [r.record_no for r in result.accepted] == [1, 3]
@@ -300,7 +301,7 @@ def test_reason_quotes_the_reference_and_masks_the_id() -> None:
 
 
 def test_missing_reference_falls_back_to_the_record_number() -> None:
-    rejection = only_rejection(body(row(), row(通報編號="")))
+    [rejection] = parse(body(row(), row(通報編號=""))).rejected
     assert rejection.record_no == 2
     assert "第 2 筆" in rejection.reason
 
@@ -313,7 +314,7 @@ def test_only_the_first_failing_field_in_contract_order_is_reported(columns: Seq
 
 
 def test_wrong_number_of_columns() -> None:
-    good_line = encode_line(list(row().values()))
+    good_line = record_line(row())
     data = b"\r\n".join([encode_line(COLUMNS), good_line + b",extra", good_line[: good_line.rindex(b",")]])
     result = parse(data)
     assert result.accepted == []
@@ -325,7 +326,7 @@ def test_wrong_number_of_columns() -> None:
 
 
 def test_broken_quoting_rejects_the_row() -> None:
-    line = encode_line(list(row().values())).replace(b"KPD-1140715-0031", b'"KPD"-1140715-0031', 1)
+    line = record_line(row()).replace(b"KPD-1140715-0031", b'"KPD"-1140715-0031', 1)
     rejection = only_rejection(encode_line(COLUMNS) + b"\r\n" + line)
     assert (rejection.field, rejection.code) == ("(整筆)", "MALFORMED_ROW")
 
@@ -338,10 +339,13 @@ def test_an_unexpected_error_costs_one_row_not_the_file(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(police_csv, "resolve_place", explode)
     result = parse(body(row(行政區="前鎮區"), row(行政區="鳳山區")))
-    assert [(r.record_no, r.code) for r in result.rejected] == [(1, "INTERNAL_ERROR"), (2, "UNKNOWN_DISTRICT")]
+    assert [(r.record_no, r.code) for r in result.rejected] == [
+        (1, "INTERNAL_ERROR"),
+        (2, "UNKNOWN_DISTRICT"),
+    ]
 
 
-# --- refusing the whole submission ----------------------------------------------------------------------------
+# --- refusing the whole submission
 
 
 @pytest.mark.parametrize("data", [b"", b"\r\n\r\n", b"   \r\n", b",,,\r\n"])
@@ -355,7 +359,7 @@ def test_empty_submission(data: bytes) -> None:
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         b"PK\x03\x04\x14\x00\x06\x00",
         b"name,id\r\nfoo,bar\r\n",
-        encode_line(list(row().values())) + b"\r\n",  # data without its header
+        record_line(row()) + b"\r\n",  # data without its header
     ],
 )
 def test_not_csv(data: bytes) -> None:

@@ -13,7 +13,8 @@ def test_kaohsiung_has_38_districts_with_distinct_postal_codes() -> None:
 
 
 def test_postal_codes_outside_kaohsiung_do_not_overlap_the_city() -> None:
-    # 368 codes in all: 365 townships' (新竹市 and 嘉義市 share one code each) + 釣魚臺 290 + 東沙 817 + 南沙 819.
+    # 368 codes in all: 365 for the townships (新竹市 and 嘉義市 each share one code among their districts)
+    # plus 釣魚臺 290, 東沙 817 and 南沙 819.
     assert len(POSTAL_CODES_OUTSIDE_KAOHSIUNG) == 368 - 38 - 2
     assert not POSTAL_CODES_OUTSIDE_KAOHSIUNG & set(KAOHSIUNG_DISTRICTS.values())
     assert {"817", "819"}.isdisjoint(POSTAL_CODES_OUTSIDE_KAOHSIUNG)
@@ -50,7 +51,8 @@ def test_postal_code_elsewhere_in_taiwan_is_out_of_area(code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["999", "809", "000", "101", "83", "8300", "830區", "東區", "屏東市", "台北", "鳳", "區", "Fengshan"]
+    "text",
+    ["999", "809", "000", "101", "83", "8300", "830區", "東區", "屏東市", "台北", "鳳", "區", "Fengshan"],
 )
 def test_unknown_places_are_refused(text: str) -> None:
     with pytest.raises(FieldError) as caught:

@@ -20,7 +20,16 @@ def test_each_scheme(text: str, scheme: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "scheme"),
-    [("1", "zh"), ("M", "zh"), ("男性", "zh"), ("男", "letter"), ("1", "letter"), ("M", "digit"), ("3", "digit"), ("0", "digit")],
+    [
+        ("1", "zh"),
+        ("M", "zh"),
+        ("男性", "zh"),
+        ("男", "letter"),
+        ("1", "letter"),
+        ("M", "digit"),
+        ("3", "digit"),
+        ("0", "digit"),
+    ],
 )
 def test_a_value_from_another_scheme_is_invalid(text: str, scheme: str) -> None:
     with pytest.raises(FieldError) as caught:

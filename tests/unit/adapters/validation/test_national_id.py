@@ -72,7 +72,13 @@ def test_checksum_misses_some_single_digit_errors() -> None:
 
 @pytest.mark.parametrize(
     ("text", "masked"),
-    [("A123456789", "A12****789"), ("a123456789", "A12****789"), ("A12", "***"), ("", ""), ("ABCDEFG", "A*****G")],
+    [
+        ("A123456789", "A12****789"),
+        ("a123456789", "A12****789"),
+        ("A12", "***"),
+        ("", ""),
+        ("ABCDEFG", "A*****G"),
+    ],
 )
 def test_masks(text: str, masked: str) -> None:
     assert mask_national_id(text) == masked
@@ -84,7 +90,9 @@ def test_make_national_id_builds_the_hand_checked_examples() -> None:
     assert make_national_id("AC", "0000000") == "AC00000003"
 
 
-@pytest.mark.parametrize(("prefix", "digits"), [("A", "1234567"), ("1", "12345678"), ("AE", "1234567"), ("A", "3234567")])
+@pytest.mark.parametrize(
+    ("prefix", "digits"), [("A", "1234567"), ("1", "12345678"), ("AE", "1234567"), ("A", "3234567")]
+)
 def test_make_national_id_refuses_impossible_bodies(prefix: str, digits: str) -> None:
     with pytest.raises(ValueError):
         make_national_id(prefix, digits)
@@ -105,7 +113,11 @@ def test_made_ids_always_validate(national_id: str) -> None:
     assert validate_national_id(national_id) == national_id
 
 
-@given(national_id=any_id, position=st.integers(min_value=1, max_value=9), new_digit=st.sampled_from("0123456789"))
+@given(
+    national_id=any_id,
+    position=st.integers(min_value=1, max_value=9),
+    new_digit=st.sampled_from("0123456789"),
+)
 def test_single_digit_change_fails_exactly_when_the_weighted_change_shows(
     national_id: str, position: int, new_digit: str
 ) -> None:

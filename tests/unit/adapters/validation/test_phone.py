@@ -8,7 +8,15 @@ from adapters.validation import normalise_phone
 
 @pytest.mark.parametrize(
     "text",
-    ["0912345678", "0912-345-678", "0912 345 678", "+886 912 345 678", "+886-912345678", "+886 (0)912 345678", "０９１２３４５６７８"],
+    [
+        "0912345678",
+        "0912-345-678",
+        "0912 345 678",
+        "+886 912 345 678",
+        "+886-912345678",
+        "+886 (0)912 345678",
+        "０９１２３４５６７８",
+    ],
 )
 def test_mobile_numbers(text: str) -> None:
     assert normalise_phone(text) == "0912345678"

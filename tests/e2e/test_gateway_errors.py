@@ -1,0 +1,83 @@
+"""What a partner sees when the submission itself is wrong: a clear JSON answer, never a stack trace."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.support import police
+from tests.support.processes import HubProcess
+from tests.support.topics import read_topic
+
+pytestmark = pytest.mark.broker
+
+
+def _assert_clear_error(body: object, code: str) -> None:
+    assert isinstance(body, dict), body
+    assert body["error"] == code
+    assert body["reason"]
+    assert "Traceback" not in str(body)
+
+
+def test_unknown_or_missing_credential_is_401(hub: HubProcess) -> None:
+    for token in ("not-a-token", None):
+        status, body = hub.post("/v1/submissions", b"x", "text/csv", token)
+        assert status == 401
+        _assert_clear_error(body, "UNAUTHENTICATED")
+
+
+def test_wrong_content_type_is_415(hub: HubProcess) -> None:
+    status, body = hub.post("/v1/submissions", b"{}", "application/json", "local-police-token")
+    assert status == 415
+    _assert_clear_error(body, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_a_partner_without_that_format_is_refused(hub: HubProcess) -> None:
+    rng = random.Random(9)
+    body = police.to_csv([police.child_protection_row(police.fresh_refs(1)[0], police.person(rng))])
+    status, answer = hub.post("/v1/submissions", body, "text/csv", "local-social-token")
+    assert status == 415
+    _assert_clear_error(answer, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_over_ten_mebibytes_is_413_and_writes_nothing(hub: HubProcess) -> None:
+    before = len(read_topic(hub.broker.bootstrap, "referrals.events"))
+    status, body = hub.post("/v1/submissions", b"a" * (10 * 1024 * 1024 + 1), "text/csv", "local-police-token")
+    assert status == 413
+    _assert_clear_error(body, "TOO_LARGE")
+    assert len(read_topic(hub.broker.bootstrap, "referrals.events")) == before
+
+
+def test_a_file_without_the_police_columns_is_refused_whole_with_a_dead_letter(hub: HubProcess) -> None:
+    status, receipt = hub.post(
+        "/v1/submissions", "欄位一,欄位二\r\n1,2\r\n".encode("cp950"), "text/csv", "local-police-token"
+    )
+    assert status == 202
+    assert receipt["accepted"] == []
+    assert receipt["rejected"] and receipt["rejected"][0]["code"]
+    letters = [
+        m
+        for m in read_topic(hub.broker.bootstrap, "referrals.dlq")
+        if m.value["submission_id"] == receipt["submission_id"]
+    ]
+    assert len(letters) == 1 and letters[0].value["record_no"] == 0
+
+
+def test_health_and_metrics(hub: HubProcess) -> None:
+    status, health = hub.get("/healthz", None)
+    assert status == 200 and health["ok"] is True
+    import urllib.request
+
+    with urllib.request.urlopen(hub.url + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    for metric in (
+        "refhub_submissions_total",
+        "refhub_records_total",
+        "refhub_dead_letters_total",
+        "refhub_routed_referrals_total",
+        "refhub_receipt_to_assignment_seconds_bucket",
+    ):
+        assert metric in text, metric
+    table_status, _ = hub.get("/table", None)
+    assert table_status == 404, "the built-in /table endpoint must stay off"

@@ -1,0 +1,52 @@
+"""Canonical events built through the real intake code, for processor tests without a broker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from adapters.base import InboundReferral, Person, Place
+from processors import intake
+from processors.privacy import envelopes
+
+SECRET = b"unit-test-lookup-secret"
+TAIPEI = timezone(timedelta(hours=8))
+
+
+def inbound(
+    ref: str = "KPD-1140715-0031",
+    *,
+    kind: str = "CHILD_PROTECTION",
+    record_no: int = 1,
+    district: str | None = "鳳山區",
+    out_of_area: bool = False,
+    phone: str = "0912345678",
+) -> InboundReferral:
+    return InboundReferral(
+        record_no=record_no,
+        partner_ref=ref,
+        kind=kind,
+        occurred_at=datetime(2025, 7, 15, 14, 30, tzinfo=TAIPEI),
+        subject=Person(national_id="A123456789", name="王小明", gender="M", phone=phone),
+        place=Place(postal_code="830" if district else "100", district=district, out_of_area=out_of_area),
+        legal_basis="兒童及少年福利與權益保障法第53條",
+        raw=b"raw,row",
+        attributes={"children_ages": "3;7"},
+        personal_extra={"officer": "林警官"},
+    )
+
+
+def event(record: InboundReferral | None = None, *, version: int = 1) -> dict[str, Any]:
+    record = record or inbound()
+    key = envelopes.new_data_key()
+    return intake.referral_event(
+        record,
+        source="POLICE",
+        submission_id="SUB-1",
+        inbound_format="POLICE_CSV",
+        received_at=datetime(2025, 7, 15, 6, 31, tzinfo=UTC),
+        subject_id="S-1",
+        version=version,
+        digest=intake.content_digest(SECRET, "POLICE", record),
+        personal=envelopes.seal_json(key, "S-1", intake.personal_fields(record)),
+    )
