@@ -16,7 +16,7 @@ cleanup() {
   if [ "$started_broker" = 1 ]; then "$here/kafka.sh" stop; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM  # Ctrl-C is how the hub is meant to stop
 
 refhub topics --create
 echo "hub: gateway on http://127.0.0.1:${REFHUB_WEB_PORT:-8080} — Ctrl-C to stop" >&2

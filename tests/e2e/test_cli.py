@@ -1,0 +1,78 @@
+"""The operator and partner commands, as acceptance checks run them: names, shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import police
+from tests.support.processes import REPO, HubProcess, free_port
+
+pytestmark = pytest.mark.broker
+
+
+def refhub(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REFHUB_BROKER": hub.broker.bootstrap}
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli.main", *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def test_submit_consume_status(hub: HubProcess, tmp_path: Path) -> None:
+    rng = random.Random(31)
+    good, bad = police.fresh_refs(2)
+    bad_row = police.child_protection_row(bad, police.person(rng))
+    bad_row["行政區"] = "999"
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(police.to_csv([police.child_protection_row(good, police.person(rng))]))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(police.to_csv([bad_row]))
+
+    accepted = refhub(hub, "submit", "--partner", "POLICE", str(clean), "--url", hub.url)
+    assert accepted.returncode == 0, accepted.stderr
+    receipt = json.loads(accepted.stdout)
+    referral_id = receipt["accepted"][0]["referral_id"]
+
+    rejected = refhub(hub, "submit", "--partner", "POLICE", str(mixed), "--url", hub.url)
+    assert rejected.returncode == 1
+    assert json.loads(rejected.stdout)["rejected"][0]["field"] == "行政區"
+
+    consumed = refhub(hub, "consume", "assignments.SOCIAL", "--from-beginning", "--timeout", "3")
+    assert consumed.returncode == 0
+    lines = [json.loads(line) for line in consumed.stdout.splitlines()]
+    ours = [line for line in lines if line["referral_id"] == referral_id]
+    assert ours and ours[0]["kind"] == "CHILD_PROTECTION"
+    assert isinstance(ours[0]["personal"]["ciphertext"], str), "sealed data prints as base64, never clear text"
+    limited = refhub(hub, "consume", "assignments.SOCIAL", "--from-beginning", "--max", "1")
+    assert len(limited.stdout.splitlines()) == 1
+
+    shown = refhub(hub, "status", referral_id, "--url", hub.url)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    status = json.loads(shown.stdout)
+    assert status["referral_id"] == referral_id and set(status["destinations"]) == {"SOCIAL", "BUREAU"}
+
+    unknown = refhub(hub, "status", "R-00000000000000000000", "--url", hub.url)
+    assert unknown.returncode == 1
+    assert json.loads(unknown.stdout)["error"] == "UNKNOWN_REFERRAL"
+
+
+def test_submit_exit_code_2_on_auth_connection_and_usage_errors(hub: HubProcess, tmp_path: Path) -> None:
+    sample = REPO / "deploy" / "local" / "samples" / "police_child_protection.csv"
+    wrong_token = refhub(hub, "submit", "--partner", "POLICE", str(sample), "--url", hub.url, "--token", "nope")
+    assert wrong_token.returncode == 2 and json.loads(wrong_token.stdout)["error"] == "UNAUTHENTICATED"
+    nobody = refhub(hub, "submit", "--partner", "POLICE", str(sample), "--url", f"http://127.0.0.1:{free_port()}")
+    assert nobody.returncode == 2 and "CONNECTION_FAILED" in nobody.stderr
+    assert refhub(hub, "submit", str(sample)).returncode == 2
+    missing = refhub(hub, "submit", "--partner", "POLICE", str(tmp_path / "absent.csv"), "--url", hub.url)
+    assert missing.returncode == 2
