@@ -1,12 +1,14 @@
 """What every inbound adapter returns, and the error a validator raises.
 
 An adapter turns a partner's whole submission (the bytes it posted) into a :class:`ParseResult`:
-the records it accepted as :class:`InboundReferral` and the ones it refused as :class:`RecordRejection`.
+the records it accepted (:data:`InboundRecord`: referrals, status updates, contacts, treatment hours,
+erasure orders) and the ones it refused as :class:`RecordRejection`.
 Personal data stays in clear text here, at the edge; the gateway encrypts it before anything reaches Kafka.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, Protocol
@@ -67,6 +69,71 @@ class InboundReferral:
 
 
 @dataclass(frozen=True)
+class InboundStatusUpdate:
+    """A receiving partner's answer on a referral addressed to it (acknowledge / accept / reject / complete).
+
+    ``state`` is one of ACKNOWLEDGED, ACCEPTED, REJECTED, IN_PROGRESS, COMPLETED, CANCELLED;
+    ``reason_code`` (NO_CONTACT, NOT_ELIGIBLE, NO_CAPACITY, DECLINED, REFERRED_ELSEWHERE, OTHER) is required
+    for REJECTED. ``partner_ref`` identifies this update for re-sends: ``referral_id`` + state + ``at``.
+    Free text (a note, an employer's name) goes to ``personal_extra``: it is sealed, never on a topic in clear.
+    """
+
+    record_no: int
+    partner_ref: str
+    referral_id: str
+    state: str
+    at: datetime
+    raw: bytes
+    reason_code: str | None = None
+    redirect_to: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    personal_extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundContact:
+    """A follow-up contact (追蹤輔導) the bureau's case manager made: feeds the person's journey."""
+
+    record_no: int
+    partner_ref: str
+    subject_ref: str
+    """The hub's subject id (``S-…``) given in earlier assignments."""
+    mode: Literal["PHONE", "HOME", "FACE", "NETWORK", "OTHER"]
+    reached: bool
+    need_level: Literal["LOW", "MEDIUM", "HIGH"] | None
+    at: datetime
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class InboundTreatmentHours:
+    """Community-treatment hours (社區處遇時數) a deferred-prosecution client attended in one month."""
+
+    record_no: int
+    partner_ref: str
+    referral_id: str
+    hours: float
+    period: str
+    """``YYYY-MM``."""
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class InboundErasureOrder:
+    """A juvenile court's record-erasure order (塗銷, 少年事件處理法 §83-1): an order, not a referral."""
+
+    record_no: int
+    partner_ref: str
+    national_id: str
+    issued_at: datetime
+    legal_basis: str
+    raw: bytes
+
+
+InboundRecord = InboundReferral | InboundStatusUpdate | InboundContact | InboundTreatmentHours | InboundErasureOrder
+
+
+@dataclass(frozen=True)
 class RecordRejection:
     """One refused record: ``field`` is the partner's own label (e.g. ``身分證統一編號``)."""
 
@@ -79,7 +146,7 @@ class RecordRejection:
 
 @dataclass(frozen=True)
 class ParseResult:
-    accepted: list[InboundReferral]
+    accepted: Sequence[InboundRecord]
     rejected: list[RecordRejection]
     context: bytes = b""
     """Bytes a single record needs to be parsed again on its own (e.g. a CSV header line), kept for replay."""

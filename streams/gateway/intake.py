@@ -70,7 +70,11 @@ class Intake:
         accepted_rows: list[dict[str, Any]] = []
         sends: list[Awaitable[None]] = []
         pending_before = dict(self._pending)
+        rejected = list(result.rejected)
         for record in result.accepted:
+            if not isinstance(record, InboundReferral):
+                rejected.append(_not_yet_supported(record.record_no, record.raw))
+                continue
             # Decided in file order, so a reference that appears twice in one file is a duplicate or an
             # amendment of the first; the sealing and sending then run concurrently.
             row, version, digest = self._decide(partner, record)
@@ -79,11 +83,11 @@ class Intake:
                 sends.append(
                     self._publish(partner, adapter, submission_id, record, received_at, result.context, version, digest)
                 )
-        if result.rejected:
+        if rejected:
             quarantine = await self._vault.quarantine_key(_quarantine_key_id(submission_id))
             sends.extend(
                 self._dead_letter(partner, adapter, submission_id, rejection, received_at, quarantine)
-                for rejection in result.rejected
+                for rejection in rejected
             )
         try:
             await asyncio.gather(*sends)
@@ -93,16 +97,16 @@ class Intake:
             raise
         for row in accepted_rows:
             metrics.RECORDS.labels(partner, "duplicate" if row["duplicate"] else "accepted").inc()
-        for rejection in result.rejected:
+        for rejection in rejected:
             metrics.RECORDS.labels(partner, "rejected").inc()
             metrics.DEAD_LETTERS.labels(partner, rejection.code).inc()
-        outcome = "rejected" if not accepted_rows else "partial" if result.rejected else "accepted"
+        outcome = "rejected" if not accepted_rows else "partial" if rejected else "accepted"
         metrics.SUBMISSIONS.labels(partner, outcome).inc()
         return {
             "submission_id": submission_id,
             "accepted": accepted_rows,
             "rejected": [
-                {"record": r.record_no, "field": r.field, "code": r.code, "reason": r.reason} for r in result.rejected
+                {"record": r.record_no, "field": r.field, "code": r.code, "reason": r.reason} for r in rejected
             ],
         }
 
@@ -209,6 +213,10 @@ class Intake:
         whole = RecordRejection(record_no=0, field=refused.field, code=refused.code, reason=refused.reason, raw=body)
         await self._dead_letter(partner, adapter, submission_id, whole, received_at, quarantine)
         metrics.DEAD_LETTERS.labels(partner, refused.code).inc()
+
+
+def _not_yet_supported(record_no: int, raw: bytes) -> RecordRejection:
+    return RecordRejection(record_no, "", "NOT_YET_SUPPORTED", "本類訊息尚未開放介接，請洽毒防局。", raw)
 
 
 def _refusal_row(refused: SubmissionRefused, record_no: int) -> dict[str, Any]:

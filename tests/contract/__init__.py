@@ -1,0 +1,1 @@
+"""Contract tests: golden partner files. Input bytes → canonical JSON, canonical → output bytes."""
