@@ -29,3 +29,8 @@ def status_event_id(referral: str, destination: str, version: int, state: str) -
 
 def dead_letter_id(submission: str, record_no: int) -> str:
     return f"{submission}/{record_no}"
+
+
+def update_event_id(partner: str, partner_ref: str) -> str:
+    """Status answers, contacts, treatment hours and orders: one event per (partner, partner reference)."""
+    return "U-" + _digest(partner, partner_ref.strip(), length=24)

@@ -37,6 +37,7 @@ class LedgerEntry(TypedDict):
     referral_id: str
     kind: str
     source: str
+    subject_id: str
     version: int
     digest: str
     routed_at: str
@@ -89,6 +90,7 @@ def _entry_after(event: dict[str, Any], entry: LedgerEntry | None, routes: list[
         referral_id=event["referral_id"],
         kind=event["kind"],
         source=event["source"],
+        subject_id=event["subject_id"],
         version=int(event["version"]),
         digest=event["content_digest"],
         routed_at=at.isoformat(),

@@ -15,6 +15,10 @@ SCHEMA_NAMES = (
     "raw_record",
     "subject_link",
     "data_key",
+    "status_report",
+    "contact_event",
+    "treatment_hours",
+    "erasure_order",
 )
 
 

@@ -11,12 +11,22 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 
 from streams import codecs
-from streams.gateway.intake import Intake, KnownVersion, Topics
+from streams.gateway.intake import Intake, Topics
 from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
 from streams.secrets import HubSecrets, load_or_create
 from streams.settings import Settings
-from streams.topology import ALL_TOPICS, DEAD_LETTERS, INBOUND_RAW, REFERRAL_EVENTS, TopicSpec
+from streams.topology import (
+    ALL_TOPICS,
+    CONTACTS,
+    DEAD_LETTERS,
+    ERASURE_ORDERS,
+    INBOUND_RAW,
+    REFERRAL_EVENTS,
+    REFERRAL_UPDATES,
+    TREATMENT_HOURS,
+    TopicSpec,
+)
 from streams.vault import KeyVault
 
 log = logging.getLogger(__name__)
@@ -81,16 +91,23 @@ def create_hub(settings: Settings) -> Hub:
         future = await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
         await future
 
-    def known_version(referral_id: str) -> KnownVersion | None:
-        entry = ledger.get(referral_id)
-        return KnownVersion(entry["version"], entry["digest"]) if entry else None
+    def ledger_entry(referral_id: str) -> Any:
+        return ledger.get(referral_id)
 
     vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw)
     intake = Intake(
         vault,
         send,
-        known_version,
-        Topics(raw=INBOUND_RAW.name, events=REFERRAL_EVENTS.name, dead_letters=DEAD_LETTERS.name),
+        ledger_entry,
+        Topics(
+            raw=INBOUND_RAW.name,
+            events=REFERRAL_EVENTS.name,
+            dead_letters=DEAD_LETTERS.name,
+            updates=REFERRAL_UPDATES.name,
+            contacts=CONTACTS.name,
+            treatment_hours=TREATMENT_HOURS.name,
+            erasure_orders=ERASURE_ORDERS.name,
+        ),
         secrets.lookup_key,
     )
     hub = Hub(

@@ -72,6 +72,10 @@ SUBJECT_LOOKUP = TopicSpec(
 SUBJECT_KEYS = TopicSpec(
     "subjects.keys", "data_key", "key id → wrapped data key", compacted=True, config=_PROMPT_COMPACTION
 )
+REFERRAL_UPDATES = TopicSpec("referrals.updates", "status_report", "partners' answers on referrals, key referral_id")
+CONTACTS = TopicSpec("casework.contacts", "contact_event", "follow-up contacts, key subject_id")
+TREATMENT_HOURS = TopicSpec("casework.treatment_hours", "treatment_hours", "community-treatment hours, key referral_id")
+ERASURE_ORDERS = TopicSpec("erasure.orders", "erasure_order", "juvenile record-erasure orders, key order_no")
 
 
 def assignment_topic(agency: str) -> TopicSpec:
@@ -87,5 +91,9 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     DEAD_LETTERS,
     SUBJECT_LOOKUP,
     SUBJECT_KEYS,
+    REFERRAL_UPDATES,
+    CONTACTS,
+    TREATMENT_HOURS,
+    ERASURE_ORDERS,
     *ASSIGNMENTS.values(),
 )

@@ -1,7 +1,7 @@
 """Turning one partner submission into durable Kafka records and a receipt.
 
-The receipt is built only after the broker has acknowledged every record this submission wrote (sealed raw
-record + canonical event for each accepted record, a dead letter for each refused one), so a partner that
+The receipt is built only after the broker has acknowledged every record this submission wrote (the sealed raw
+record + the canonical event for each accepted record, a dead letter for each refused one), so a partner that
 holds a receipt can discard its copy.
 """
 
@@ -10,21 +10,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.base import InboundAdapter, InboundReferral, RecordRejection, SubmissionRefused
+from adapters.base import (
+    InboundAdapter,
+    InboundContact,
+    InboundErasureOrder,
+    InboundRecord,
+    InboundReferral,
+    InboundStatusUpdate,
+    InboundTreatmentHours,
+    RecordRejection,
+    SubmissionRefused,
+)
 from processors import ids, intake
-from processors.privacy import envelopes
+from processors.privacy import envelopes, pseudonyms
 from streams import metrics
-from streams.vault import KeyVault
+from streams.vault import KeyVault, SubjectKey
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[str, bytes, dict[str, Any]], Awaitable[None]]
 """(topic, key, Avro record) → awaits the broker's acknowledgement."""
+
+LedgerView = Callable[[str], Mapping[str, Any] | None]
+"""referral id → its delivery-ledger entry (processors.ledger.LedgerEntry), if the hub has routed it."""
 
 
 @dataclass(frozen=True)
@@ -33,26 +46,44 @@ class KnownVersion:
     digest: str
 
 
-LookupVersion = Callable[[str], KnownVersion | None]
-
-
 @dataclass(frozen=True)
 class Topics:
     raw: str
     events: str
     dead_letters: str
+    updates: str
+    contacts: str
+    treatment_hours: str
+    erasure_orders: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    partner: str
+    adapter: InboundAdapter
+    submission_id: str
+    received_at: datetime
+    context: bytes
+
+
+@dataclass(frozen=True)
+class Accepted:
+    row: dict[str, Any]
+    publish: Awaitable[None] | None
+    """None for a duplicate: nothing else happens."""
 
 
 class Intake:
-    def __init__(self, vault: KeyVault, send: Send, known: LookupVersion, topics: Topics, lookup_secret: bytes) -> None:
+    def __init__(self, vault: KeyVault, send: Send, ledger: LedgerView, topics: Topics, lookup_secret: bytes) -> None:
         self._vault = vault
         self._send = send
-        self._known = known
+        self._ledger = ledger
         self._topics = topics
         self._lookup_secret = lookup_secret
         # Versions this process published that the router may not have recorded yet: a re-send a moment
         # after the first is still recognised as a duplicate.
         self._pending: dict[str, KnownVersion] = {}
+        self._seen_events: dict[str, None] = {}
 
     async def submit(self, partner: str, adapter: InboundAdapter, body: bytes) -> dict[str, Any]:
         received_at = datetime.now(UTC)
@@ -67,41 +98,38 @@ class Intake:
                 "accepted": [],
                 "rejected": [_refusal_row(refused, n) for n in range(1, max(refused.record_count, 1) + 1)],
             }
+        submission = Submission(partner, adapter, submission_id, received_at, result.context)
         accepted_rows: list[dict[str, Any]] = []
         sends: list[Awaitable[None]] = []
-        pending_before = dict(self._pending)
         rejected = list(result.rejected)
+        pending_before, seen_before = dict(self._pending), dict(self._seen_events)
         for record in result.accepted:
-            if not isinstance(record, InboundReferral):
-                rejected.append(_not_yet_supported(record.record_no, record.raw))
-                continue
             # Decided in file order, so a reference that appears twice in one file is a duplicate or an
-            # amendment of the first; the sealing and sending then run concurrently.
-            row, version, digest = self._decide(partner, record)
-            accepted_rows.append(row)
-            if not row["duplicate"]:
-                sends.append(
-                    self._publish(partner, adapter, submission_id, record, received_at, result.context, version, digest)
-                )
+            # amendment of the first; sealing and sending then run concurrently.
+            outcome = self._accept(submission, record)
+            if isinstance(outcome, RecordRejection):
+                rejected.append(outcome)
+                continue
+            accepted_rows.append(outcome.row)
+            if outcome.publish is not None:
+                sends.append(outcome.publish)
+        rejected.sort(key=lambda r: r.record_no)
         if rejected:
             quarantine = await self._vault.quarantine_key(_quarantine_key_id(submission_id))
-            sends.extend(
-                self._dead_letter(partner, adapter, submission_id, rejection, received_at, quarantine)
-                for rejection in rejected
-            )
+            sends.extend(self._dead_letter(submission, rejection, quarantine) for rejection in rejected)
         try:
             await asyncio.gather(*sends)
         except BaseException:
             # Nothing was receipted: a re-send of these records must not be taken for a duplicate.
-            self._pending = pending_before
+            self._pending, self._seen_events = pending_before, seen_before
             raise
         for row in accepted_rows:
             metrics.RECORDS.labels(partner, "duplicate" if row["duplicate"] else "accepted").inc()
         for rejection in rejected:
             metrics.RECORDS.labels(partner, "rejected").inc()
             metrics.DEAD_LETTERS.labels(partner, rejection.code).inc()
-        outcome = "rejected" if not accepted_rows else "partial" if rejected else "accepted"
-        metrics.SUBMISSIONS.labels(partner, outcome).inc()
+        verdict = "rejected" if not accepted_rows else "partial" if rejected else "accepted"
+        metrics.SUBMISSIONS.labels(partner, verdict).inc()
         return {
             "submission_id": submission_id,
             "accepted": accepted_rows,
@@ -110,61 +138,64 @@ class Intake:
             ],
         }
 
-    def _decide(self, partner: str, record: InboundReferral) -> tuple[dict[str, Any], int, str]:
-        referral = ids.referral_id(partner, record.partner_ref)
-        digest = intake.content_digest(self._lookup_secret, partner, record)
-        known = self._latest(referral)
-        duplicate = known is not None and known.digest == digest
-        version = known.version if known and duplicate else (known.version + 1 if known else 1)
-        if not duplicate:
-            self._pending[referral] = KnownVersion(version, digest)
-        return {"record": record.record_no, "referral_id": referral, "duplicate": duplicate}, version, digest
+    def _accept(self, submission: Submission, record: InboundRecord) -> Accepted | RecordRejection:
+        if isinstance(record, InboundReferral):
+            return self._referral(submission, record)
+        if isinstance(record, InboundStatusUpdate):
+            return self._status_update(submission, record)
+        if isinstance(record, InboundContact):
+            return self._contact(submission, record)
+        if isinstance(record, InboundTreatmentHours):
+            return self._treatment_hours(submission, record)
+        return self._erasure_order(submission, record)
 
-    async def _publish(
-        self,
-        partner: str,
-        adapter: InboundAdapter,
-        submission_id: str,
-        record: InboundReferral,
-        received_at: datetime,
-        context: bytes,
-        version: int,
-        digest: str,
+    # -- referrals -------------------------------------------------------------------------------------
+
+    def _referral(self, submission: Submission, record: InboundReferral) -> Accepted:
+        if not record.partner_ref:
+            # A web form has no reference of its own: the submission names it.
+            record = _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
+        referral = ids.referral_id(submission.partner, record.partner_ref)
+        digest = intake.content_digest(self._lookup_secret, submission.partner, record)
+        known = self._latest(referral)
+        row = {"record": record.record_no, "referral_id": referral, "duplicate": False}
+        if known is not None and known.digest == digest:
+            return Accepted({**row, "duplicate": True}, None)
+        version = known.version + 1 if known else 1
+        self._pending[referral] = KnownVersion(version, digest)
+        return Accepted(row, self._publish_referral(submission, record, version, digest))
+
+    async def _publish_referral(
+        self, submission: Submission, record: InboundReferral, version: int, digest: str
     ) -> None:
         subject = await self._subject(record)
         personal = envelopes.seal_json(subject.data_key, subject.subject_id, intake.personal_fields(record))
         event = intake.referral_event(
             record,
-            source=partner,
-            submission_id=submission_id,
-            inbound_format=adapter.format,
-            received_at=received_at,
+            source=submission.partner,
+            submission_id=submission.submission_id,
+            inbound_format=submission.adapter.format,
+            received_at=submission.received_at,
             subject_id=subject.subject_id,
             version=version,
             digest=digest,
             personal=personal,
         )
-        referral = event["referral_id"]
-        raw = {
-            "submission_id": submission_id,
-            "record_no": record.record_no,
-            "partner": partner,
-            "format": adapter.format,
-            "received_at": received_at,
-            "referral_id": referral,
-            "context": context,
-            "original": envelopes.seal(subject.data_key, subject.subject_id, record.raw).as_record(),
-        }
-        key = referral.encode()
-        await asyncio.gather(self._send(self._topics.raw, key, raw), self._send(self._topics.events, key, event))
+        key = event["referral_id"]
+        await asyncio.gather(
+            self._send_raw(submission, record.record_no, record.raw, key, subject),
+            self._send(self._topics.events, key.encode(), event),
+        )
 
     def _latest(self, referral: str) -> KnownVersion | None:
-        recorded, pending = self._known(referral), self._pending.get(referral)
+        entry = self._ledger(referral)
+        recorded = KnownVersion(entry["version"], entry["digest"]) if entry else None
+        pending = self._pending.get(referral)
         if recorded is None or (pending is not None and pending.version > recorded.version):
             return pending
         return recorded
 
-    async def _subject(self, record: InboundReferral) -> Any:
+    async def _subject(self, record: InboundReferral) -> SubjectKey:
         person = record.subject
         if person.national_id:
             return await self._vault.subject("NID", person.national_id)
@@ -173,29 +204,220 @@ class Intake:
         # No identifier at all: a subject of its own until a case manager links it to a person.
         return await self._vault.subject("REF", record.partner_ref)
 
-    async def _dead_letter(
-        self,
-        partner: str,
-        adapter: InboundAdapter,
-        submission_id: str,
-        rejection: RecordRejection,
-        received_at: datetime,
-        quarantine: bytes,
+    # -- answers and casework --------------------------------------------------------------------------
+
+    def _status_update(self, submission: Submission, record: InboundStatusUpdate) -> Accepted | RecordRejection:
+        entry = self._ledger(record.referral_id)
+        if entry is None:
+            return _rejection(
+                record.record_no,
+                record.raw,
+                "referralId",
+                "UNKNOWN_REFERRAL",
+                f"查無轉介編號 {record.referral_id}，請確認編號是否正確。",
+            )
+        allowed = set(entry["destinations"]) | ({entry["source"]} if record.state == "CANCELLED" else set())
+        if submission.partner not in allowed:
+            return _rejection(
+                record.record_no,
+                record.raw,
+                "referralId",
+                "NOT_ADDRESSED_TO_YOU",
+                f"轉介編號 {record.referral_id} 並非轉介給貴單位，無法更新其狀態。",
+            )
+        event_id = ids.update_event_id(submission.partner, record.partner_ref)
+        row = {"record": record.record_no, "referral_id": record.referral_id, "duplicate": False}
+        if self._seen(event_id):
+            return Accepted({**row, "duplicate": True}, None)
+        return Accepted(row, self._publish_update(submission, record, event_id, entry["subject_id"]))
+
+    async def _publish_update(
+        self, submission: Submission, record: InboundStatusUpdate, event_id: str, subject_id: str
     ) -> None:
-        key_id = _quarantine_key_id(submission_id)
+        data_key = self._vault.data_key(subject_id) or await self._vault.quarantine_key(subject_id)
+        subject = SubjectKey(subject_id, data_key, created=False)
+        notes = envelopes.seal_json(data_key, subject_id, record.personal_extra) if record.personal_extra else None
+        event = {
+            "event_id": event_id,
+            "referral_id": record.referral_id,
+            "partner": submission.partner,
+            "state": record.state,
+            "reason_code": record.reason_code,
+            "redirect_to": record.redirect_to,
+            "at": record.at,
+            "received_at": submission.received_at,
+            "submission_id": submission.submission_id,
+            "record_no": record.record_no,
+            "format": submission.adapter.format,
+            "attributes": dict(record.attributes),
+            "notes": notes.as_record() if notes else None,
+        }
+        await asyncio.gather(
+            self._send_raw(submission, record.record_no, record.raw, record.referral_id, subject),
+            self._send(self._topics.updates, record.referral_id.encode(), event),
+        )
+
+    def _contact(self, submission: Submission, record: InboundContact) -> Accepted | RecordRejection:
+        data_key = self._vault.data_key(record.subject_ref)
+        if data_key is None:
+            return _rejection(
+                record.record_no,
+                record.raw,
+                "subjectRef",
+                "UNKNOWN_SUBJECT",
+                f"查無個案代號 {record.subject_ref}，請使用轉介資料中的個案代號。",
+            )
+        event_id = ids.update_event_id(submission.partner, record.partner_ref)
+        row = {"record": record.record_no, "referral_id": None, "duplicate": False}
+        if self._seen(event_id):
+            return Accepted({**row, "duplicate": True}, None)
+        event = {
+            "event_id": event_id,
+            "subject_id": record.subject_ref,
+            "mode": record.mode,
+            "reached": record.reached,
+            "need_level": record.need_level,
+            "at": record.at,
+            "received_at": submission.received_at,
+            "partner_ref": record.partner_ref,
+        }
+        subject = SubjectKey(record.subject_ref, data_key, created=False)
+        return Accepted(
+            row,
+            self._publish(
+                submission, record.record_no, record.raw, subject, self._topics.contacts, record.subject_ref, event
+            ),
+        )
+
+    def _treatment_hours(self, submission: Submission, record: InboundTreatmentHours) -> Accepted | RecordRejection:
+        entry = self._ledger(record.referral_id)
+        if entry is None or entry["kind"] != "DEFERRED_PROSECUTION" or submission.partner not in entry["destinations"]:
+            return _rejection(
+                record.record_no,
+                record.raw,
+                "referralId",
+                "NOT_A_DEFERRED_PROSECUTION",
+                f"轉介編號 {record.referral_id} 不是轉介給貴單位的緩起訴案件，無法登錄處遇時數。",
+            )
+        data_key = self._vault.data_key(entry["subject_id"])
+        if data_key is None:
+            return _rejection(
+                record.record_no,
+                record.raw,
+                "referralId",
+                "UNKNOWN_SUBJECT",
+                f"轉介編號 {record.referral_id} 的個案資料已不存在。",
+            )
+        event_id = ids.update_event_id(submission.partner, record.partner_ref)
+        row = {"record": record.record_no, "referral_id": record.referral_id, "duplicate": False}
+        if self._seen(event_id):
+            return Accepted({**row, "duplicate": True}, None)
+        event = {
+            "event_id": event_id,
+            "referral_id": record.referral_id,
+            "subject_id": entry["subject_id"],
+            "hours": record.hours,
+            "period": record.period,
+            "received_at": submission.received_at,
+            "partner_ref": record.partner_ref,
+        }
+        subject = SubjectKey(entry["subject_id"], data_key, created=False)
+        return Accepted(
+            row,
+            self._publish(
+                submission,
+                record.record_no,
+                record.raw,
+                subject,
+                self._topics.treatment_hours,
+                record.referral_id,
+                event,
+            ),
+        )
+
+    def _erasure_order(self, submission: Submission, record: InboundErasureOrder) -> Accepted:
+        event_id = ids.update_event_id(submission.partner, record.partner_ref)
+        row = {"record": record.record_no, "referral_id": None, "duplicate": False, "acknowledged": True}
+        if self._seen(event_id):
+            return Accepted({**row, "duplicate": True}, None)
+        event = {
+            "event_id": event_id,
+            "order_no": record.partner_ref,
+            "lookup_key": pseudonyms.lookup_key(self._lookup_secret, "NID", record.national_id),
+            "subject_id": self._vault.lookup("NID", record.national_id),
+            "issued_at": record.issued_at,
+            "received_at": submission.received_at,
+            "legal_basis": record.legal_basis,
+        }
+        return Accepted(row, self._publish_order(submission, record, event))
+
+    async def _publish_order(self, submission: Submission, record: InboundErasureOrder, event: dict[str, Any]) -> None:
+        # The order itself is kept apart from the subject's key: erasing the subject must not erase the order.
+        key_id = _quarantine_key_id(submission.submission_id)
+        subject = SubjectKey(key_id, await self._vault.quarantine_key(key_id), created=False)
+        await self._publish(
+            submission, record.record_no, record.raw, subject, self._topics.erasure_orders, record.partner_ref, event
+        )
+
+    async def _publish(
+        self,
+        submission: Submission,
+        record_no: int,
+        raw: bytes,
+        subject: SubjectKey,
+        topic: str,
+        key: str,
+        event: dict[str, Any],
+    ) -> None:
+        await asyncio.gather(
+            self._send_raw(submission, record_no, raw, key, subject),
+            self._send(topic, key.encode(), event),
+        )
+
+    def _seen(self, event_id: str) -> bool:
+        if event_id in self._seen_events:
+            return True
+        self._seen_events[event_id] = None
+        if len(self._seen_events) > 100_000:
+            del self._seen_events[next(iter(self._seen_events))]
+        return False
+
+    # -- raw records and dead letters ------------------------------------------------------------------
+
+    async def _send_raw(
+        self, submission: Submission, record_no: int, raw: bytes, key: str, subject: SubjectKey
+    ) -> None:
+        await self._send(
+            self._topics.raw,
+            key.encode(),
+            {
+                "submission_id": submission.submission_id,
+                "record_no": record_no,
+                "partner": submission.partner,
+                "format": submission.adapter.format,
+                "received_at": submission.received_at,
+                "referral_id": key,
+                "context": submission.context,
+                "original": envelopes.seal(subject.data_key, subject.subject_id, raw).as_record(),
+            },
+        )
+
+    async def _dead_letter(self, submission: Submission, rejection: RecordRejection, quarantine: bytes) -> None:
+        key_id = _quarantine_key_id(submission.submission_id)
         await self._send(
             self._topics.dead_letters,
-            submission_id.encode(),
+            submission.submission_id.encode(),
             {
-                "dead_letter_id": ids.dead_letter_id(submission_id, rejection.record_no),
-                "submission_id": submission_id,
-                "partner": partner,
-                "format": adapter.format,
+                "dead_letter_id": ids.dead_letter_id(submission.submission_id, rejection.record_no),
+                "submission_id": submission.submission_id,
+                "partner": submission.partner,
+                "format": submission.adapter.format,
                 "record_no": rejection.record_no,
                 "field": rejection.field,
                 "code": rejection.code,
                 "reason": rejection.reason,
-                "received_at": received_at,
+                "received_at": submission.received_at,
+                "context": submission.context,
                 "original": envelopes.seal(quarantine, key_id, rejection.raw).as_record(),
             },
         )
@@ -209,14 +431,19 @@ class Intake:
         received_at: datetime,
         refused: SubmissionRefused,
     ) -> None:
+        submission = Submission(partner, adapter, submission_id, received_at, b"")
         quarantine = await self._vault.quarantine_key(_quarantine_key_id(submission_id))
         whole = RecordRejection(record_no=0, field=refused.field, code=refused.code, reason=refused.reason, raw=body)
-        await self._dead_letter(partner, adapter, submission_id, whole, received_at, quarantine)
+        await self._dead_letter(submission, whole, quarantine)
         metrics.DEAD_LETTERS.labels(partner, refused.code).inc()
 
 
-def _not_yet_supported(record_no: int, raw: bytes) -> RecordRejection:
-    return RecordRejection(record_no, "", "NOT_YET_SUPPORTED", "本類訊息尚未開放介接，請洽毒防局。", raw)
+def _with_partner_ref(record: InboundReferral, partner_ref: str) -> InboundReferral:
+    return replace(record, partner_ref=partner_ref)
+
+
+def _rejection(record_no: int, raw: bytes, field: str, code: str, reason: str) -> RecordRejection:
+    return RecordRejection(record_no=record_no, field=field, code=code, reason=reason, raw=raw)
 
 
 def _refusal_row(refused: SubmissionRefused, record_no: int) -> dict[str, Any]:

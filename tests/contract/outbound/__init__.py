@@ -1,0 +1,1 @@
+"""Outbound golden cases: canonical records in, a partner's exact bytes out."""

@@ -1,0 +1,102 @@
+"""SOCIAL outbound: child-protection notices, family-support referrals and youth drug-use dispatches."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from adapters.outbound.social_json import render_social
+from tests.contract.outbound.samples import REFERRAL_ID, assignment, personal
+
+
+def message(record: dict[str, Any], fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    [out] = json.loads(render_social([(record, personal() if fields is None else fields)]).body)
+    assert isinstance(out, dict)
+    return out
+
+
+def test_child_protection_notice() -> None:
+    out = message(assignment())
+    assert out["type"] == "CHILD_PROTECTION_NOTICE"
+    assert (out["referralId"], out["assignmentId"]) == (REFERRAL_ID, assignment()["assignment_id"])
+    assert out["reportedAt"] == "2025-07-15T14:30:00+08:00"
+    assert out["receivedAt"] == "2025-07-15T14:30:41+08:00"
+    assert out["subject"] == {
+        "name": "林小雯",
+        "nationalId": "E200000132",
+        "birthDate": "1989-04-12",
+        "gender": "F",
+        "phone": "0912000101",
+        "district": "鳳山區",
+    }
+    assert out["childrenAges"] == [3, 7]
+    assert out["venueType"] == "住宅"
+    assert out["drugTier"] == 2
+    assert (out["priority"], out["legalBasis"]) == ("URGENT", "兒童及少年福利與權益保障法第53條")
+    assert (out["reporter"], out["reporterRef"], out["officer"]) == ("POLICE", "KPD-1140715-0031", "陳正義")
+    assert "dispatchTo" not in out
+
+
+def test_family_support_referral() -> None:
+    record = assignment(
+        kind="SERVICE",
+        service_type="FAMILY_SUPPORT",
+        source="BUREAU",
+        priority="NORMAL",
+        attributes={},
+        legal_basis="毒品危害防制條例第2條之1",
+    )
+    out = message(record, personal(officer=None, case_manager="王個管", need="家庭功能評估"))
+    assert out["type"] == "FAMILY_SUPPORT_REFERRAL"
+    assert (out["kind"], out["serviceType"]) == ("SERVICE", "FAMILY_SUPPORT")
+    assert (out["caseManager"], out["need"]) == ("王個管", "家庭功能評估")
+    # Facts the referral does not carry are left out, as in SOCIAL's own messages.
+    for absent in ("childrenAges", "venueType", "drugTier", "officer", "dispatchTo"):
+        assert absent not in out
+
+
+@pytest.mark.parametrize("target", ["EDU", "YOUTH_COUNSEL"])
+def test_youth_drug_use_dispatch_names_the_proposed_target(target: str) -> None:
+    record = assignment(kind="YOUTH_DRUG_USE", attributes={"proposed_dispatch": target, "drug_tier": "3"})
+    out = message(record)
+    assert out["type"] == "YOUTH_DRUG_USE_DISPATCH"
+    assert out["dispatchTo"] == target
+    assert out["drugTier"] == 3
+
+
+def test_youth_dispatch_without_a_proposal_says_so_with_null() -> None:
+    out = message(assignment(kind="YOUTH_DRUG_USE", attributes={}))
+    assert out["dispatchTo"] is None
+
+
+def test_youth_dispatch_to_an_unknown_agency_is_refused() -> None:
+    with pytest.raises(ValueError, match="proposed_dispatch"):
+        render_social([(assignment(kind="YOUTH_DRUG_USE", attributes={"proposed_dispatch": "POLICE"}), personal())])
+
+
+def test_any_other_kind_is_a_plain_referral() -> None:
+    assert message(assignment(kind="PRE_RELEASE", attributes={}))["type"] == "REFERRAL"
+    assert message(assignment(kind="SERVICE", service_type="FINANCIAL_AID"))["type"] == "REFERRAL"
+
+
+def test_unknown_subject_fields_are_left_out_not_null() -> None:
+    out = message(assignment(gender=None, district=None, out_of_area=True), {"national_id": "E200000132"})
+    assert out["subject"] == {"nationalId": "E200000132"}
+    assert out["outOfArea"] is True
+
+
+def test_personal_extras_beyond_need_to_know_are_not_sent() -> None:
+    body = render_social([(assignment(), personal(inmate_no="11400123", email="x@example.org"))]).body
+    assert b"11400123" not in body
+    assert b"example.org" not in body
+
+
+def test_rendering_is_deterministic_and_utf8() -> None:
+    items = [(assignment(), personal()), (assignment(kind="YOUTH_DRUG_USE", attributes={}), personal())]
+    first = render_social(items)
+    assert first == render_social(items)
+    assert first.content_type == "application/json"
+    assert "鳳山區".encode() in first.body
+    assert [m["type"] for m in json.loads(first.body)] == ["CHILD_PROTECTION_NOTICE", "YOUTH_DRUG_USE_DISPATCH"]
