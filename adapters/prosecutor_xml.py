@@ -346,7 +346,7 @@ def _referral(letter: _Letter, raw: bytes) -> InboundReferral:
     category = letter.attribute(disposition, CATEGORY, CATEGORY, _parse_category)
     if category is None:
         raise letter.reject(CATEGORY, "MISSING_VALUE", "處分標籤缺少「類別」屬性，請填寫「緩起訴」或「再犯防止」。")
-    attributes = {"case_no": case_no} | _disposition(letter, disposition, category)
+    attributes = _disposition(letter, disposition, category)
     return InboundReferral(
         record_no=letter.record_no,
         partner_ref=letter.ref,
@@ -357,6 +357,8 @@ def _referral(letter: _Letter, raw: bytes) -> InboundReferral:
         legal_basis=category.legal_basis,
         raw=raw,
         attributes={key: value for key, value in attributes.items() if value},
+        # A case number (案號) can be traced to the defendant: it travels sealed, not as an attribute.
+        personal_extra={"case_no": case_no} if case_no else {},
     )
 
 

@@ -47,6 +47,7 @@ from adapters.base import (
 )
 from adapters.validation import (
     TAIPEI,
+    mask_national_id,
     normalise_phone,
     parse_gender,
     resolve_place,
@@ -59,17 +60,20 @@ WHOLE_RECORD: Final = "(整筆)"
 """The rejection ``field`` when the problem is the message itself, not one of its fields."""
 MAX_REF_LENGTH: Final = 64
 
-STATES: Final = frozenset({"ACKNOWLEDGED", "ACCEPTED", "REJECTED", "IN_PROGRESS", "COMPLETED", "CANCELLED"})
-"""The lifecycle states a receiving partner may report (the hub sets the others itself)."""
-REASON_CODES: Final = frozenset(
-    {"NO_CONTACT", "NOT_ELIGIBLE", "NO_CAPACITY", "DECLINED", "REFERRED_ELSEWHERE", "OTHER"}
-)
+STATES: Final = ("ACKNOWLEDGED", "ACCEPTED", "REJECTED", "IN_PROGRESS", "COMPLETED", "CANCELLED")
+"""The lifecycle states a receiving partner may report, in lifecycle order (the hub sets the others itself)."""
+REASON_CODES: Final = ("NO_CONTACT", "NOT_ELIGIBLE", "NO_CAPACITY", "DECLINED", "REFERRED_ELSEWHERE", "OTHER")
 REFERRAL_ID: Final = re.compile(r"R-[0-9a-f]{20}")
 """The hub's referral id, as ``processors.ids.referral_id`` makes it."""
 
 _JSON_HINT = "請以 UTF-8 編碼的 JSON（單一訊息物件，或訊息物件組成的陣列）重新傳送"
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's four whitespace characters, nothing more
 _UTF8_BOM = "\ufeff"
+# Anything shaped like a 身分證統一編號 or 統一證號, half- or full-width: a clerk who typed an ID into the wrong
+# field must not get it echoed back in clear (reasons reach the dead-letter topic and the partner's receipt).
+# Only whole tokens: a hex referral id (R-…a123456789…) must stay readable in the reason that quotes it.
+_ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+_ID_SHAPED = re.compile(rf"(?<![{_ALNUM}])[A-Za-zＡ-Ｚａ-ｚ][0-9０-９A-Da-dＡ-Ｄａ-ｄ][0-9０-９]{{8}}(?![{_ALNUM}])")
 _NOT_AN_OBJECT = "不是 JSON 物件，每筆訊息須以大括號括住的物件傳送。"
 _ISO_DATETIME = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})T(?P<hour>\d{2}):(?P<minute>\d{2})"
@@ -204,10 +208,11 @@ def decode_body(body: bytes) -> str:
 
 def _malformed(error: Exception) -> SubmissionRefused:
     if isinstance(error, _DuplicateKey):
+        key = mask_ids(error.key[:40])
         return SubmissionRefused(
             "MALFORMED_JSON",
-            f"同一個 JSON 物件中「{error.key[:40]}」欄出現兩次，無法判斷該用哪一個值，請刪除重複的欄位後重新傳送。",
-            field=error.key[:40],
+            f"同一個 JSON 物件中「{key}」欄出現兩次，無法判斷該用哪一個值，請刪除重複的欄位後重新傳送。",
+            field=key,
         )
     if isinstance(error, json.JSONDecodeError):
         where = f"第 {error.lineno} 行第 {error.colno} 個字附近"
@@ -253,15 +258,21 @@ def read_messages(body: bytes) -> list[Message]:
 # --- one message ---------------------------------------------------------------------------------------------
 
 
+def mask_ids(text: str) -> str:
+    """Mask every ID-shaped run in a reason (``A12****789``), wherever the partner put the ID."""
+    return _ID_SHAPED.sub(lambda match: mask_national_id(match[0]), text)
+
+
 def record_label(record_no: int, ref_field: str = "", ref: object = None) -> str:
     """``第 2 筆（caseNo SW-114-000123）``: how a reason names the record, with its reference when readable."""
     if isinstance(ref, str) and ref.strip() and len(ref.strip()) <= MAX_REF_LENGTH and ref.strip().isprintable():
-        return f"第 {record_no} 筆（{ref_field} {ref.strip()}）"
+        return mask_ids(f"第 {record_no} 筆（{ref_field} {ref.strip()}）")
     return f"第 {record_no} 筆"
 
 
 def reject(where: str, field: str, code: str, detail: str) -> MessageRejected:
-    return MessageRejected(field, code, f"{where}的「{field}」有誤：{detail}")
+    """The rejection of one field: ``field`` is the partner's own label, ``detail`` one sentence to act on."""
+    return MessageRejected(field, code, mask_ids(f"{where}的「{field}」有誤：{detail}"))
 
 
 def require_object(message: Message, where: str) -> Mapping[str, Any]:
@@ -274,10 +285,11 @@ def message_type(message: Message, where: str, types: Sequence[str]) -> str:
     """The message's ``type``, which must be one of ``types`` (``MISSING_VALUE`` / ``UNKNOWN_TYPE``)."""
     value = require_object(message, where).get("type")
     if value is None or value == "":
-        raise reject(where, "type", "MISSING_VALUE", f"缺少訊息類別，請填寫{'、'.join(types)}其中之一。")
+        raise reject(where, "type", "MISSING_VALUE", f"缺少訊息類別，請填寫 {'、'.join(types)} 其中之一。")
     if not isinstance(value, str) or value not in types:
         shown = quote(value) if isinstance(value, str) else "此值"
-        raise reject(where, "type", "UNKNOWN_TYPE", f"{shown}不是可受理的訊息類別，請填寫{'、'.join(types)}其中之一。")
+        detail = f"{shown}不是可受理的訊息類別，請填寫 {'、'.join(types)} 其中之一。"
+        raise reject(where, "type", "UNKNOWN_TYPE", detail)
     return value
 
 
@@ -318,13 +330,39 @@ def validate(model: type[M], value: object, where: str, prefix: str = "") -> M:
         raise _rejection(error.errors()[0], where, prefix) from None
 
 
+def _encodable(value: object) -> bool:
+    """False if any string holds a lone surrogate (``"\\ud800"`` is valid JSON, but no UTF-8 text)."""
+    pending = [value]  # a stack, not recursion: the JSON may nest as deep as the decoder allowed
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and any("\ud800" <= character <= "\udfff" for character in item):
+            return False
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
+
+
+def _parse_safely(message: Message, parse_one: Callable[[Message], InboundRecord]) -> InboundRecord:
+    if not _encodable(message.value):
+        # It would parse, then break the encryption and the Avro encoding further on, far from the partner.
+        raise MessageRejected(
+            WHOLE_RECORD,
+            "MALFORMED_JSON",
+            f"第 {message.record_no} 筆含有無效的 Unicode 跳脫字元（單獨的 \\ud800–\\udfff），請修正後重新傳送。",
+        )
+    return parse_one(message)
+
+
 def collect(messages: Sequence[Message], parse_one: Callable[[Message], InboundRecord]) -> ParseResult:
     """Parse every message; a rejection or a bug costs that record alone."""
     accepted: list[InboundRecord] = []
     rejected: list[RecordRejection] = []
     for message in messages:
         try:
-            accepted.append(parse_one(message))
+            accepted.append(_parse_safely(message, parse_one))
         except MessageRejected as error:
             rejected.append(RecordRejection(message.record_no, error.field, error.code, error.reason, message.raw))
         except Exception:
@@ -350,9 +388,14 @@ class JsonModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, strict=True, extra="ignore", frozen=True)
 
 
-def _text(value: object) -> str:
+def require_present(value: object) -> None:
+    """``null`` for a required field is a missing value, whatever the field's type."""
     if value is None:
         raise FieldError("MISSING_VALUE", "此欄為必填，請補填後重新傳送。")
+
+
+def _text(value: object) -> str:
+    require_present(value)
     if not isinstance(value, str):
         raise FieldError("INVALID_TYPE", "此欄應為以雙引號括住的文字，請修正後重新傳送。")
     return value
@@ -495,7 +538,7 @@ def _state(text: str) -> str:
     if value not in STATES:
         raise FieldError(
             "INVALID_STATUS",
-            f"{quote(text)}不是可回報的狀態，請填寫 {'、'.join(sorted(STATES))} 其中之一。",
+            f"{quote(text)}不是可回報的狀態，請填寫 {'、'.join(STATES)} 其中之一。",
         )
     return value
 
@@ -505,7 +548,7 @@ def _reason_code(text: str) -> str:
     if value not in REASON_CODES:
         raise FieldError(
             "INVALID_REASON_CODE",
-            f"{quote(text)}不是約定的原因代碼，請填寫 {'、'.join(sorted(REASON_CODES))} 其中之一。",
+            f"{quote(text)}不是約定的原因代碼，請填寫 {'、'.join(REASON_CODES)} 其中之一。",
         )
     return value
 
@@ -539,7 +582,7 @@ def parse_status_message(
             where,
             "reasonCode",
             "REASON_REQUIRED",
-            f"狀態為 REJECTED 時須填寫原因代碼，請填寫 {'、'.join(sorted(REASON_CODES))} 其中之一。",
+            f"狀態為 REJECTED 時須填寫原因代碼，請填寫 {'、'.join(REASON_CODES)} 其中之一。",
         )
     redirect_to = _dispatch_target(message, where, dispatch_targets)
     return InboundStatusUpdate(

@@ -44,7 +44,7 @@ def content_digest(secret: bytes, source: str, record: InboundReferral) -> str:
         "place": [record.place.postal_code, record.place.district, record.place.out_of_area],
         "legal_basis": record.legal_basis,
         "attributes": record.attributes,
-        "flags": list(record.flags),
+        # Not the flags: some depend on when the file arrived (LATE_NOTICE), and a re-send is still a duplicate.
         "personal": personal_fields(record),
     }
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

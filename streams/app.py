@@ -12,6 +12,9 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 
 from streams import codecs
 from streams.gateway.intake import Intake, Topics
+from streams.gateway.outbox import Outbox
+from streams.gateway.reader import TopicReader
+from streams.gateway.replay import Replayer
 from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
 from streams.secrets import HubSecrets, load_or_create
@@ -44,6 +47,8 @@ class Hub:
     ledger: Any
     vault: KeyVault
     intake: Intake
+    outbox: Outbox
+    replayer: Replayer
     send: Callable[[str, bytes, Any], Awaitable[None]]
     """Send and wait for the broker's acknowledgement."""
 
@@ -110,6 +115,7 @@ def create_hub(settings: Settings) -> Hub:
         ),
         secrets.lookup_key,
     )
+    reader = TopicReader(settings.bootstrap_servers)
     hub = Hub(
         settings=settings,
         secrets=secrets,
@@ -119,6 +125,8 @@ def create_hub(settings: Settings) -> Hub:
         ledger=ledger,
         vault=vault,
         intake=intake,
+        outbox=Outbox(reader, vault),
+        replayer=Replayer(reader, vault, intake),
         send=send,
     )
 

@@ -27,6 +27,12 @@ ASSIGNMENT_AGENCIES = (
     "HOSP_EDAH",
     "HOSP_TZHH",
     "HOSP_AFZY",
+    "NGO_DAWNING",
+    "NGO_MUEN",
+    "NGO_LIBERTAS",
+    "NGO_MICHAEL",
+    "NGO_DPF",
+    "NGO_AFTERCARE",
 )
 
 

@@ -11,6 +11,8 @@ camelCase English names, ISO 8601 times with ``+08:00``, one message per assignm
 
 As in SOCIAL's own messages, a fact the referral does not carry is left out rather than sent as null;
 ``dispatchTo`` is the exception, always present on a dispatch (null: no proposal, SOCIAL decides).
+``source``/``sourceRef`` are the agency that sent the referral to the hub and its reference; ``reporter`` is
+who first reported it, when that was someone else (a school reporting through SOCIAL).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from adapters.outbound import JSON_CONTENT_TYPE, Rendered, camel, json_bytes, ta
 DISPATCH_TARGETS: Final = frozenset({"EDU", "YOUTH_COUNSEL"})
 """Who a youth drug-use notice may be dispatched to: 教育局/校外會 (in school) or 少年輔導委員會 (not)."""
 
-# Personal extras SOCIAL needs to act: the reporting officer (承辦人) to call back, a guardian, the bureau's
-# case manager and the stated need. Anything else unsealed (an inmate number…) is not SOCIAL's to see.
-_PERSONAL_EXTRAS: Final = ("officer", "guardian_name", "case_manager", "need")
+# Personal extras SOCIAL needs to act: the reporting officer (承辦人) to call back, a guardian, the school, the
+# bureau's case manager and the stated need. Anything else unsealed (an inmate number…) is not SOCIAL's to see.
+_PERSONAL_EXTRAS: Final = ("officer", "guardian_name", "school", "case_manager", "need")
+
+_BY_SCHOOLING: Final[Mapping[str, str]] = MappingProxyType({"Y": "EDU", "N": "YOUTH_COUNSEL"})
 
 _TYPE_BY_KIND: Final[Mapping[str, str]] = MappingProxyType(
     {"CHILD_PROTECTION": "CHILD_PROTECTION_NOTICE", "YOUTH_DRUG_USE": "YOUTH_DRUG_USE_DISPATCH"}
@@ -46,8 +50,12 @@ def children_ages(text: str) -> list[int]:
 
 
 def dispatch_target(attributes: Mapping[str, str]) -> str | None:
-    """The proposed 派案 target, checked: a typo here would send a child's case to an agency that never reads it."""
-    target = attributes.get("proposed_dispatch") or None
+    """The proposed 派案 target: the router's ``proposed_dispatch`` when it set one, else DOMAIN.md's rule on
+    ``in_school`` (Y → EDU, N → YOUTH_COUNSEL), else None (SOCIAL decides).
+
+    Checked, because a typo here would send a child's case to an agency that never reads it.
+    """
+    target = attributes.get("proposed_dispatch") or _BY_SCHOOLING.get(attributes.get("in_school", ""))
     if target is not None and target not in DISPATCH_TARGETS:
         raise ValueError(f"proposed_dispatch {target!r} is not one of {sorted(DISPATCH_TARGETS)}")
     return target
@@ -66,8 +74,10 @@ def social_message(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -
         "version": assignment["version"],
         "kind": kind,
         "serviceType": service_type,
-        "reporter": assignment["source"],
-        "reporterRef": assignment["partner_ref"],
+        "source": assignment["source"],
+        "sourceRef": assignment["partner_ref"],
+        # Who first reported it, when the sender passed it on: an agency code, or a sealed free-text name.
+        "reporter": attributes.get("reporter") or personal.get("reporter"),
         "reportedAt": taipei_iso(assignment["occurred_at"]),
         "receivedAt": taipei_iso(assignment["received_at"]),
         "routedAt": taipei_iso(assignment["routed_at"]),
@@ -87,6 +97,8 @@ def social_message(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -
     }
     if kind_type == "YOUTH_DRUG_USE_DISPATCH":
         message["dispatchTo"] = dispatch_target(attributes)
+    if attributes.get("in_school") in _BY_SCHOOLING:
+        message["inSchool"] = attributes["in_school"] == "Y"
     if "children_ages" in attributes:
         message["childrenAges"] = children_ages(attributes["children_ages"])
     if "drug_tier" in attributes:
@@ -97,8 +109,11 @@ def social_message(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -
     for key in _PERSONAL_EXTRAS:
         if personal.get(key):
             message[camel(key)] = personal[key]
-    subject = message["subject"]
-    message["subject"] = {key: value for key, value in subject.items() if value is not None}
+    subject = {key: value for key, value in message["subject"].items() if value is not None}
+    if personal.get("erased"):
+        # The subject's data key was shredded (塗銷): say so, rather than send what looks like a blank form.
+        subject["erased"] = True
+    message["subject"] = subject
     return {key: value for key, value in message.items() if value is not None or key == "dispatchTo"}
 
 

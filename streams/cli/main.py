@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.cli import consume, run, status, submit, topics
+from streams.cli import consume, replay, run, status, submit, topics
 
 
 def parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def parser() -> argparse.ArgumentParser:
     submit.add_parser(commands)
     consume.add_parser(commands)
     status.add_parser(commands)
+    replay.add_parser(commands)
     return top
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from faust import web
 
 from adapters import registry
-from streams.gateway import status_view
+from streams.gateway import openapi, status_view
+from streams.gateway.outbox import MAX_BATCH, BadCursor
 from streams.partners import Credential
 
 if TYPE_CHECKING:
@@ -95,6 +98,53 @@ def register(hub: Hub) -> None:
                 return _error(self, 404, "UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
             return self.json(status_view.render(entry))
 
+    @app.page("/v1/outbox/assignments")
+    class OutboxAssignments(web.View):
+        """A receiving partner pulls its assignments, rendered in its own format."""
+
+        async def get(self, request: web.Request) -> web.Response:
+            return await _pull(self, hub, request, assignments=True)
+
+    @app.page("/v1/outbox/status")
+    class OutboxStatus(web.View):
+        """A sending partner pulls every state change of the referrals it sent (closed loop)."""
+
+        async def get(self, request: web.Request) -> web.Response:
+            return await _pull(self, hub, request, assignments=False)
+
+    @app.page("/v1/admin/replay")
+    class Replay(web.View):
+        """Operators re-run a partner's stored records through the current adapters (after a fix)."""
+
+        async def post(self, request: web.Request) -> web.Response:
+            credential = _credential(hub, request)
+            if credential is None or not credential.operator:
+                return _error(self, 401, "UNAUTHENTICATED", "需要維運人員憑證。")
+            try:
+                ask = json.loads(await request.read() or b"{}")
+                partner = str(ask["partner"])
+                since = datetime.fromisoformat(ask["since"]) if ask.get("since") else None
+            except (ValueError, KeyError, TypeError):
+                return _error(
+                    self,
+                    400,
+                    "INVALID_REQUEST",
+                    '請以 {"partner": "POLICE", "since": "2025-07-01T00:00:00+08:00"} 指定。',
+                )
+            if since is not None and since.tzinfo is None:
+                return _error(self, 400, "INVALID_REQUEST", "since 必須含時區，例如 +08:00。")
+            if not registry.adapters_for(partner):
+                return _error(self, 404, "UNKNOWN_PARTNER", f"未知的單位代碼 {partner}。")
+            summary = await hub.replayer.replay(partner, since)
+            return self.json(summary.as_json())
+
+    @app.page("/openapi.json")
+    class OpenApi(web.View):
+        """The gateway's OpenAPI description."""
+
+        async def get(self, request: web.Request) -> web.Response:
+            return self.json(openapi.document())
+
     @app.page("/healthz")
     class Health(web.View):
         """200 only when the broker answers and this worker holds its partitions."""
@@ -108,6 +158,41 @@ def register(hub: Hub) -> None:
             return self.json(
                 {"ok": all(checks.values()), "checks": checks}, status=200 if all(checks.values()) else 503
             )
+
+
+async def _pull(view: web.View, hub: Hub, request: web.Request, *, assignments: bool) -> web.Response:
+    incident = secrets.token_hex(4)
+    try:
+        return await _pull_page(view, hub, request, assignments=assignments)
+    except Exception:
+        log.exception("pull failed (incident %s)", incident)
+        return _error(view, 500, "INTERNAL_ERROR", f"系統暫時無法提供資料，請稍後再試；事件編號 {incident}。")
+
+
+async def _pull_page(view: web.View, hub: Hub, request: web.Request, *, assignments: bool) -> web.Response:
+    credential = _credential(hub, request)
+    if credential is None:
+        return _error(view, 401, "UNAUTHENTICATED", "憑證無效或未提供，請確認貴單位的介接金鑰。")
+    limit_text = request.query.get("limit", "100")
+    if not limit_text.isdigit() or not 0 < int(limit_text) <= MAX_BATCH:
+        return _error(view, 400, "INVALID_LIMIT", f"limit 須為 1 到 {MAX_BATCH} 的整數。")
+    cursor = request.query.get("after")
+    try:
+        if assignments:
+            page = await hub.outbox.assignments(credential.code, cursor, int(limit_text))
+            if page is None:
+                return _error(view, 404, "NO_ASSIGNMENTS", "貴單位不接收派案。")
+        else:
+            page = await hub.outbox.status_updates(credential.code, cursor, int(limit_text))
+    except BadCursor:
+        return _error(view, 400, "INVALID_CURSOR", "after 參數無效，請使用上次回應的 X-Refhub-Next-Cursor。")
+    # The content type goes in as a header: aiohttp refuses a charset in its content_type argument.
+    headers = {
+        "Content-Type": page.content_type,
+        "X-Refhub-Next-Cursor": page.next_cursor,
+        "X-Refhub-Count": str(page.count),
+    }
+    return view.bytes(page.body, headers=headers)
 
 
 def _too_large(view: web.View) -> web.Response:

@@ -1,4 +1,4 @@
-"""``make bench``: start-up times, receipt→assignment latency, routing throughput, peak memory.
+"""``make bench``: parser throughput, start-up times, receipt→assignment latency, routing throughput, memory.
 
 Runs its own broker and hub (like the tests) and prints one JSON document of measurements.
 """
@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.bench import adapters
 from tests.support import police
 from tests.support.processes import Broker, HubProcess
 from tests.support.topics import read_topic, wait_for
@@ -70,6 +71,7 @@ def routing_throughput(hub: HubProcess, rng: random.Random, records: int) -> dic
 
 
 def main() -> None:
+    parsers = adapters.run()
     rng = random.Random(2025)
     with tempfile.TemporaryDirectory() as scratch:
         broker = Broker(data_dir=Path(scratch) / "kafka")
@@ -104,6 +106,7 @@ def main() -> None:
                 "routing": throughput,
                 "peak_rss_mib": {"broker": round(broker_peak, 1), "hub": round(hub_peak, 1)},
                 "events_on_topic": events,
+                "parsers": parsers,
             },
             indent=2,
         )

@@ -122,9 +122,7 @@ def test_service_request_names_another_service_type() -> None:
 
 
 def test_patient() -> None:
-    patient = resources(bundle(render_treatment_referral(treatment(), personal(email="a@example.org")).body))[
-        "Patient"
-    ]
+    patient = resources(bundle(render_treatment_referral(treatment(), personal(email="a@example.org")).body))["Patient"]
     assert patient["identifier"] == [{"system": "http://www.moi.gov.tw/", "value": NATIONAL_ID}]
     assert patient["name"] == [{"text": "林小雯"}]
     assert patient["gender"] == "male"

@@ -38,7 +38,10 @@ def test_bom_crlf_header_and_one_row() -> None:
     assert body.endswith(b"\r\n")
     assert body.count(b"\r\n") == 2
     assert b"\n" not in body.replace(b"\r\n", b"")
-    assert rows(body) == [list(HEADER), [REFERRAL_ID, "林小雯", "0912000101", "鳳山區", "堆高機證照", "114/07/15", "王個管"]]
+    assert rows(body) == [
+        list(HEADER),
+        [REFERRAL_ID, "林小雯", "0912000101", "鳳山區", "堆高機證照", "114/07/15", "王個管"],
+    ]
 
 
 def test_referral_date_is_the_taiwan_day_in_roc_slash_form() -> None:

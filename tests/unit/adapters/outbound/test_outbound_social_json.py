@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.outbound.social_json import render_social
+from adapters.outbound.social_json import DISPATCH_TARGETS, render_social
 from tests.contract.outbound.samples import REFERRAL_ID, assignment, personal
 
 
@@ -35,8 +37,9 @@ def test_child_protection_notice() -> None:
     assert out["venueType"] == "住宅"
     assert out["drugTier"] == 2
     assert (out["priority"], out["legalBasis"]) == ("URGENT", "兒童及少年福利與權益保障法第53條")
-    assert (out["reporter"], out["reporterRef"], out["officer"]) == ("POLICE", "KPD-1140715-0031", "陳正義")
-    assert "dispatchTo" not in out
+    assert (out["source"], out["sourceRef"], out["officer"]) == ("POLICE", "KPD-1140715-0031", "陳正義")
+    for absent in ("dispatchTo", "reporter", "inSchool"):
+        assert absent not in out
 
 
 def test_family_support_referral() -> None:
@@ -69,6 +72,38 @@ def test_youth_drug_use_dispatch_names_the_proposed_target(target: str) -> None:
 def test_youth_dispatch_without_a_proposal_says_so_with_null() -> None:
     out = message(assignment(kind="YOUTH_DRUG_USE", attributes={}))
     assert out["dispatchTo"] is None
+
+
+@pytest.mark.parametrize(("in_school", "target"), [("Y", "EDU"), ("N", "YOUTH_COUNSEL")])
+def test_youth_dispatch_follows_schooling_when_the_router_proposed_nothing(in_school: str, target: str) -> None:
+    out = message(assignment(kind="YOUTH_DRUG_USE", attributes={"in_school": in_school, "drug_tier": "3"}))
+    assert out["dispatchTo"] == target
+    assert out["inSchool"] is (in_school == "Y")
+
+
+def test_the_routers_proposal_wins_over_schooling() -> None:
+    record = assignment(kind="YOUTH_DRUG_USE", attributes={"in_school": "Y", "proposed_dispatch": "YOUTH_COUNSEL"})
+    assert message(record)["dispatchTo"] == "YOUTH_COUNSEL"
+
+
+def test_the_first_reporter_is_named_when_the_sender_passed_it_on() -> None:
+    record = assignment(kind="YOUTH_DRUG_USE", source="SOCIAL", attributes={"in_school": "Y", "reporter": "EDU"})
+    out = message(record)
+    assert (out["source"], out["reporter"]) == ("SOCIAL", "EDU")
+    out = message(assignment(kind="YOUTH_DRUG_USE", attributes={}), personal(reporter="某國中輔導室", school="某國中"))
+    assert (out["reporter"], out["school"]) == ("某國中輔導室", "某國中")
+
+
+def test_an_erased_subject_is_marked_not_left_blank() -> None:
+    out = message(assignment(), {"erased": True})
+    assert out["subject"] == {"gender": "F", "district": "鳳山區", "erased": True}
+
+
+def test_dispatch_targets_agree_with_the_inbound_social_adapter() -> None:
+    if not (Path(__file__).resolve().parents[4] / "adapters" / "social_json.py").exists():
+        pytest.skip("adapters/social_json.py (inbound SOCIAL) does not exist yet")
+    inbound = importlib.import_module("adapters.social_json")
+    assert frozenset(inbound.DISPATCH_TARGETS) == DISPATCH_TARGETS
 
 
 def test_youth_dispatch_to_an_unknown_agency_is_refused() -> None:

@@ -1,0 +1,48 @@
+"""``refhub replay --partner CODE [--since TIME]``: re-run stored records through the current adapters."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime
+from typing import Any
+
+from streams.cli.common import DEFAULT_URL, OPERATOR, fail, local_token, print_json
+
+
+def add_parser(commands: Any) -> None:
+    command = commands.add_parser("replay", help="re-run a partner's stored records through the current adapters")
+    command.add_argument("--partner", required=True, help="partner code, e.g. POLICE")
+    command.add_argument("--since", help="ISO time with offset, e.g. 2025-07-01T00:00:00+08:00 (default: all)")
+    command.add_argument("--url", default=DEFAULT_URL)
+    command.add_argument("--token", help="operator token (default: the local partners file)")
+    command.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.since:
+        try:
+            if datetime.fromisoformat(args.since).tzinfo is None:
+                raise ValueError
+        except ValueError:
+            return fail("INVALID_SINCE", "--since needs an ISO time with an offset, e.g. 2025-07-01T00:00:00+08:00", 2)
+    token = args.token or local_token(OPERATOR)
+    if not token:
+        return fail("NO_CREDENTIAL", "no operator token in the local partners file", 2)
+    request = urllib.request.Request(
+        args.url.rstrip("/") + "/v1/admin/replay",
+        method="POST",
+        data=json.dumps({"partner": args.partner, "since": args.since}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            print_json(json.loads(response.read()))
+            return 0
+    except urllib.error.HTTPError as error:
+        print_json(json.loads(error.read() or b"{}"))
+        return 2
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        return fail("CONNECTION_FAILED", f"cannot reach {args.url}: {error}", 2)

@@ -1,0 +1,196 @@
+"""OpenAPI 3.1 description of the gateway, served at ``/openapi.json``; media types come from the registry."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from adapters import registry
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ERROR, description)
+
+
+@cache
+def document() -> dict[str, Any]:
+    formats: dict[str, set[str]] = {}
+    for partner, adapters in registry.INBOUND.items():
+        for adapter in adapters:
+            for media in adapter.content_types:
+                formats.setdefault(media, set()).add(f"{adapter.format}: {partner}")
+    request_content = {
+        media: {"schema": {"type": "string", "format": "binary"}, "x-partners": sorted(partners)}
+        for media, partners in sorted(formats.items())
+    }
+    cursor = {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "X-Refhub-Next-Cursor of the previous page; omit to start at the beginning.",
+    }
+    limit = {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+    }
+    page_headers = {
+        "X-Refhub-Next-Cursor": {"schema": {"type": "string"}},
+        "X-Refhub-Count": {"schema": {"type": "integer"}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Kaohsiung drug-prevention referral hub (高雄市毒品防制局轉介平台)", "version": "1"},
+        "components": {
+            "securitySchemes": {
+                "partnerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "One token per partner: it decides who is sending.",
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "reason"],
+                    "properties": {"error": {"type": "string"}, "reason": {"type": "string"}},
+                },
+                "Receipt": {
+                    "type": "object",
+                    "required": ["submission_id", "accepted", "rejected"],
+                    "properties": {
+                        "submission_id": {"type": "string"},
+                        "accepted": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["record", "referral_id", "duplicate"],
+                                "properties": {
+                                    "record": {"type": "integer"},
+                                    "referral_id": {"type": ["string", "null"]},
+                                    "duplicate": {"type": "boolean"},
+                                    "acknowledged": {"type": "boolean"},
+                                },
+                            },
+                        },
+                        "rejected": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["record", "field", "code", "reason"],
+                                "properties": {
+                                    "record": {"type": "integer"},
+                                    "field": {"type": "string"},
+                                    "code": {"type": "string"},
+                                    "reason": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+                "ReferralStatus": {
+                    "type": "object",
+                    "properties": {
+                        "referral_id": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "destinations": {"type": "object", "additionalProperties": {"type": "object"}},
+                    },
+                },
+            },
+        },
+        "security": [{"partnerToken": []}],
+        "paths": {
+            "/v1/submissions": {
+                "post": {
+                    "summary": "Post a partner's own file; 202 + receipt once every record is durable",
+                    "requestBody": {"required": True, "content": request_content},
+                    "responses": {
+                        "202": _json({"$ref": "#/components/schemas/Receipt"}, "Receipt"),
+                        "401": _error("Unknown or missing credential"),
+                        "413": _error("Body over 10 MiB"),
+                        "415": _error("Not a format this partner posts"),
+                        "503": _error("Starting up"),
+                    },
+                }
+            },
+            "/v1/referrals/{referral_id}": {
+                "get": {
+                    "summary": "A referral's state per destination (operators and the referral's source)",
+                    "parameters": [
+                        {"name": "referral_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/ReferralStatus"}, "Referral"),
+                        "404": _error("Unknown referral"),
+                    },
+                }
+            },
+            "/v1/outbox/assignments": {
+                "get": {
+                    "summary": "The partner's assignments, rendered in its own format at pull time",
+                    "parameters": [cursor, limit],
+                    "responses": {
+                        "200": {
+                            "description": "Assignments (SOCIAL JSON, LABOUR CSV, FHIR Bundle or JSON)",
+                            "headers": page_headers,
+                        },
+                        "400": _error("Bad cursor or limit"),
+                        "404": _error("Partner receives no assignments"),
+                    },
+                }
+            },
+            "/v1/outbox/status": {
+                "get": {
+                    "summary": "Every state change of the referrals the partner sent (closed loop), common status JSON",
+                    "parameters": [cursor, limit],
+                    "responses": {
+                        "200": {"description": "Status updates", "headers": page_headers},
+                        "400": _error("Bad cursor or limit"),
+                    },
+                }
+            },
+            "/v1/admin/replay": {
+                "post": {
+                    "summary": "Operators: re-run a partner's stored records through the current adapters",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["partner"],
+                                    "properties": {
+                                        "partner": {"type": "string"},
+                                        "since": {"type": "string", "format": "date-time"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": {"description": "Replay summary"}, "401": _error("Not an operator")},
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "security": [],
+                    "summary": "200 when the broker answers and partitions are held",
+                    "responses": {"200": {"description": "Healthy"}, "503": {"description": "Not ready"}},
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "security": [],
+                    "summary": "Prometheus metrics",
+                    "responses": {"200": {"description": "text/plain exposition format"}},
+                }
+            },
+        },
+    }

@@ -1,0 +1,87 @@
+"""What partners pull (回傳): their assignments and the status of the referrals they sent.
+
+Rendering happens here, at pull time, in the partner's own format: topics keep only canonical events with
+personal data sealed. A cursor (partition → next offset, base64url JSON) lets a partner continue where it
+stopped; the hub keeps no per-partner state.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.outbound.common_status import render_status_updates
+from adapters.outbound.registry import render_assignments
+from processors.privacy import envelopes
+from schemas.codec import codec_for
+from streams.gateway.reader import TopicReader
+from streams.topology import ASSIGNMENTS, REFERRAL_STATUS
+from streams.vault import KeyVault
+
+MAX_BATCH = 500
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Page:
+    content_type: str
+    body: bytes
+    next_cursor: str
+    count: int
+
+
+def decode_cursor(cursor: str | None) -> dict[int, int]:
+    if not cursor:
+        return {}
+    try:
+        loaded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return {int(partition): int(offset) for partition, offset in loaded.items()}
+    except (ValueError, binascii.Error, AttributeError) as error:
+        raise BadCursor(str(error)) from error
+
+
+def encode_cursor(positions: Mapping[int, int]) -> str:
+    text = json.dumps({str(p): o for p, o in sorted(positions.items())}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+class Outbox:
+    def __init__(self, reader: TopicReader, vault: KeyVault) -> None:
+        self._reader = reader
+        self._vault = vault
+
+    async def assignments(self, partner: str, cursor: str | None, limit: int) -> Page | None:
+        """None when the partner receives no assignments."""
+        spec = ASSIGNMENTS.get(partner)
+        if spec is None:
+            return None
+        records, positions = await self._reader.read(
+            spec.name, codec_for(spec.schema), decode_cursor(cursor), limit, lambda _value: True
+        )
+        items = [(record, self._personal(record["personal"])) for record in records]
+        rendered = render_assignments(partner, items)
+        return Page(rendered.content_type, rendered.body, encode_cursor(positions), len(items))
+
+    async def status_updates(self, partner: str, cursor: str | None, limit: int) -> Page:
+        records, positions = await self._reader.read(
+            REFERRAL_STATUS.name,
+            codec_for(REFERRAL_STATUS.schema),
+            decode_cursor(cursor),
+            limit,
+            lambda value: value["source"] == partner,
+        )
+        rendered = render_status_updates(records)
+        return Page(rendered.content_type, rendered.body, encode_cursor(positions), len(records))
+
+    def _personal(self, sealed: Mapping[str, Any]) -> dict[str, Any]:
+        envelope = envelopes.Sealed.from_record(dict(sealed))
+        key = self._vault.data_key(envelope.key_id)
+        # An erased subject's key is gone: the assignment stays, the person does not.
+        return envelopes.unseal_json(key, envelope) if key is not None else {"erased": True}

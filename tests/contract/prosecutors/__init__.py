@@ -1,0 +1,1 @@
+"""Golden cases for the prosecutors' referral letters (PROS_XML)."""

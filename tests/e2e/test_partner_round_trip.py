@@ -1,0 +1,124 @@
+"""Every partner format in, and out again at pull time, through the real gateway and broker."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.request
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.support import police
+from tests.support.processes import REPO, HubProcess
+from tests.support.topics import wait_for
+
+pytestmark = pytest.mark.broker
+
+SAMPLES = REPO / "deploy" / "local" / "samples"
+POLICE = "local-police-token"
+
+
+def token(partner: str) -> str:
+    return f"local-{partner.lower().replace('_', '-')}-token"
+
+
+def pull(hub: HubProcess, path: str, partner: str) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(hub.url + path, headers={"Authorization": f"Bearer {token(partner)}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, response.read(), dict(response.headers)
+
+
+def routed_child_protection(hub: HubProcess, seed: int) -> tuple[str, police.Person]:
+    who = police.person(random.Random(seed))
+    ref = police.fresh_refs(1)[0]
+    _, receipt = hub.post("/v1/submissions", police.to_csv([police.child_protection_row(ref, who)]), "text/csv", POLICE)
+    referral_id = receipt["accepted"][0]["referral_id"]
+    wait_for(hub.broker.bootstrap, "assignments.SOCIAL", lambda m: m.value["referral_id"] == referral_id, 1)
+    return referral_id, who
+
+
+@pytest.mark.parametrize(
+    ("sample", "partner", "content_type"),
+    [
+        ("police_child_protection.csv", "POLICE", "text/csv"),
+        ("prosecutor_deferred.xml", "PROS_KS", "application/xml"),
+        ("prison_kswp_roster.txt", "PRISON_KSWP", "text/plain"),
+        ("social_youth_notice.json", "SOCIAL", "application/json"),
+        ("juvenile_court_erasure.json", "JUV_COURT", "application/json"),
+        ("bureau_service_referral.json", "BUREAU", "application/json"),
+        ("public_self_referral.json", "PUBLIC", "application/json"),
+    ],
+)
+def test_each_partner_sample_is_accepted(hub: HubProcess, sample: str, partner: str, content_type: str) -> None:
+    status, receipt = hub.post("/v1/submissions", (SAMPLES / sample).read_bytes(), content_type, token(partner))
+    assert status == 202, receipt
+    assert receipt["rejected"] == [], receipt["rejected"]
+    assert receipt["accepted"]
+
+
+def test_a_partner_cannot_post_another_partners_format(hub: HubProcess) -> None:
+    body = (SAMPLES / "prosecutor_deferred.xml").read_bytes()
+    status, answer = hub.post("/v1/submissions", body, "application/xml", POLICE)
+    assert status == 415 and answer["error"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_assignments_and_status_are_rendered_at_pull_time(hub: HubProcess) -> None:
+    referral_id, who = routed_child_protection(hub, seed=41)
+    code, body, headers = pull(hub, "/v1/outbox/assignments?limit=500", "SOCIAL")
+    assert code == 200 and headers["Content-Type"].startswith("application/json")
+    notices = json.loads(body)
+    ours = [n for n in notices if n["referralId"] == referral_id]
+    assert ours and ours[0]["subject"]["name"] == who.name, "the partner sees the person, unsealed at pull time"
+    cursor = headers["X-Refhub-Next-Cursor"]
+    _, _, again = pull(hub, f"/v1/outbox/assignments?after={cursor}", "SOCIAL")
+    assert again["X-Refhub-Count"] == "0", "a cursor continues where the last pull stopped"
+
+    _, body, _ = pull(hub, "/v1/outbox/status?limit=500", "POLICE")
+    updates = [u for u in json.loads(body) if u["referralId"] == referral_id]
+    assert {(u["destination"], u["status"]) for u in updates} == {("SOCIAL", "ROUTED"), ("BUREAU", "ROUTED")}
+
+
+def test_status_answers_only_on_referrals_addressed_to_the_partner(hub: HubProcess) -> None:
+    referral_id, _ = routed_child_protection(hub, seed=42)
+    answer = {"referralId": referral_id, "status": "ACKNOWLEDGED", "at": "2025-07-16T09:00:00+08:00"}
+    body = json.dumps({"type": "STATUS", **answer}).encode()
+    status, receipt = hub.post("/v1/submissions", body, "application/json", token("SOCIAL"))
+    assert status == 202 and receipt["accepted"][0]["referral_id"] == referral_id, receipt
+    found = wait_for(hub.broker.bootstrap, "referrals.updates", lambda m: m.value["referral_id"] == referral_id, 1)
+    assert found[0].value["state"] == "ACKNOWLEDGED" and found[0].value["partner"] == "SOCIAL"
+
+    _, resent = hub.post("/v1/submissions", body, "application/json", token("SOCIAL"))
+    assert resent["accepted"][0]["duplicate"] is True
+
+    _, refused = hub.post("/v1/submissions", json.dumps(answer).encode(), "application/json", token("EDU"))
+    assert refused["rejected"][0]["code"] == "NOT_ADDRESSED_TO_YOU"
+    unknown = {**answer, "referralId": "R-" + "0" * 20}
+    _, missing = hub.post("/v1/submissions", json.dumps(unknown).encode(), "application/json", token("EDU"))
+    assert missing["rejected"][0]["code"] == "UNKNOWN_REFERRAL"
+
+
+def test_replay_makes_no_duplicate_referrals(hub: HubProcess) -> None:
+    since = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    status, receipt = hub.post("/v1/submissions", (SAMPLES / "police_mixed.csv").read_bytes(), "text/csv", POLICE)
+    assert status == 202 and len(receipt["accepted"]) == 3 and len(receipt["rejected"]) == 2
+    request = urllib.request.Request(
+        hub.url + "/v1/admin/replay",
+        method="POST",
+        data=json.dumps({"partner": "POLICE", "since": since}).encode(),
+        headers={"Authorization": "Bearer local-operator-token", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        summary = json.loads(response.read())
+    assert (summary["records"], summary["accepted"], summary["duplicates"], summary["rejected"]) == (5, 0, 3, 2)
+
+
+def test_openapi_lists_every_endpoint(hub: HubProcess) -> None:
+    code, document = hub.get("/openapi.json", None)
+    assert code == 200
+    assert {"/v1/submissions", "/v1/outbox/assignments", "/v1/outbox/status", "/v1/admin/replay"} <= set(
+        document["paths"]
+    )
+    assert "application/xml" in document["paths"]["/v1/submissions"]["post"]["requestBody"]["content"]
