@@ -195,7 +195,7 @@ def _bundle_entries(text: str, bundle: Span) -> list[Message]:
     """Each entry's resource as a record, with the resource's own bytes (entries without one stay records)."""
     members, _ = object_members(text, bundle.start)
     bundle_type = members["type"].value if "type" in members else None
-    if bundle_type not in BUNDLE_TYPES:
+    if not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES:
         shown = quote(bundle_type) if isinstance(bundle_type, str) else "未填"
         raise SubmissionRefused(
             "UNSUPPORTED_BUNDLE_TYPE",

@@ -269,12 +269,12 @@ class LabourCsvAdapter:
             raise SubmissionRefused("EMPTY_SUBMISSION", "上傳的檔案沒有任何內容，請確認匯出結果後重新傳送。")
         header_record, data = records[0], records[1:]
         header = _read_header(header_record.cells, record_count=len(data))
-        bom = _UTF8_BOM if body.startswith(_UTF8_BOM) else b""
         outcomes = [_parse_record(record_no, record, header) for record_no, record in enumerate(data, start=1)]
         return ParseResult(
             accepted=[outcome for outcome in outcomes if isinstance(outcome, InboundStatusUpdate)],
             rejected=[outcome for outcome in outcomes if isinstance(outcome, RecordRejection)],
-            context=bom + header_record.text.encode("utf-8"),
+            # The header alone, without the BOM: what one record needs to be parsed again on replay.
+            context=header_record.text.encode("utf-8"),
         )
 
 

@@ -40,7 +40,7 @@ FAMILY_FLAGS = {
 
 def with_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """``subject__name=…`` reaches into a block; None removes the key."""
-    merged = json.loads(json.dumps(base))
+    merged: dict[str, Any] = json.loads(json.dumps(base))
     for path, value in overrides.items():
         *parents, key = path.split("__")
         target = merged

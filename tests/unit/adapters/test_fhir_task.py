@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -311,3 +312,9 @@ def test_a_bug_costs_one_record(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fhir_task, "_reason", broken)
     result = parse(bundle(task(), task(status="completed")))
     assert [(r.record_no, r.code) for r in result.rejected] == [(2, "INTERNAL_ERROR")]
+
+
+def test_a_bundle_entry_replays_on_its_own() -> None:
+    result = parse(bundle(task(), task(status="completed", note=[{"text": "完成"}])))
+    second = result.accepted[1]
+    assert replace(only_accepted(second.raw), record_no=2) == second

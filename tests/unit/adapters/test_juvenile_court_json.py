@@ -19,7 +19,7 @@ PLUS_8 = timezone(timedelta(hours=8))
 
 def with_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """``youth__name=…`` reaches into a block; None removes the key."""
-    merged = json.loads(json.dumps(base))
+    merged: dict[str, Any] = json.loads(json.dumps(base))
     for path, value in overrides.items():
         *parents, key = path.split("__")
         target = merged

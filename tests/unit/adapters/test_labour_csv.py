@@ -85,8 +85,7 @@ def test_reply_becomes_a_status_update() -> None:
     assert record.attributes == {"employed": "Y"}
     assert record.personal_extra == {"employer": "大發物流", "note": "理貨員"}
     assert record.raw == record_line
-    assert parse(data).context == header_line
-    assert header_line.startswith(BOM)
+    assert parse(data).context == header_line.removeprefix(BOM) == encode_line(COLUMNS)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +115,7 @@ def test_without_bom_and_with_lf_parses_the_same() -> None:
     with_bom = parse(body(row(), row(狀態="失聯")))
     plain = parse(body(row(), row(狀態="失聯"), bom=False, newline=b"\n"))
     assert [replace(r, raw=b"") for r in plain.accepted] == [replace(r, raw=b"") for r in with_bom.accepted]
-    assert plain.context == encode_line(COLUMNS)
+    assert plain.context == with_bom.context == encode_line(COLUMNS)
 
 
 def test_empty_employer_and_remark_are_not_given() -> None:
@@ -266,3 +265,11 @@ def test_missing_required_column_is_refused() -> None:
 def test_duplicate_column_is_refused() -> None:
     refused = refusal(body(row(), columns=(*COLUMNS, "狀態")))
     assert (refused.code, refused.field) == ("DUPLICATE_COLUMN", "狀態")
+
+
+def test_each_record_replays_from_the_context_and_its_own_bytes() -> None:
+    data = body(row(備註="兩行\r\n備註"), row(狀態="失聯", 回覆日期="114/08/16"))
+    result = parse(data)
+    for record in result.accepted:
+        replayed = only_accepted(result.context + b"\r\n" + record.raw + b"\r\n")
+        assert replace(replayed, record_no=record.record_no) == record

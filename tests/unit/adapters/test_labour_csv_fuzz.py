@@ -98,8 +98,11 @@ def structure_mutation(draw: st.DrawFn) -> bytes:
         else:
             rows[index] = draw(st.permutations(row))
     text = io.StringIO()
-    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
-    csv.writer(text, lineterminator=draw(st.sampled_from(["\r\n", "\n", "\r"])), quoting=quoting).writerows(rows)
+    end = draw(st.sampled_from(["\r\n", "\n", "\r"]))
+    if draw(st.booleans()):
+        csv.writer(text, lineterminator=end, quoting=csv.QUOTE_ALL).writerows(rows)
+    else:
+        csv.writer(text, lineterminator=end, quoting=csv.QUOTE_MINIMAL).writerows(rows)
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "cp950", "utf-16"]))
     return text.getvalue().encode(encoding, "replace")
 

@@ -20,7 +20,7 @@ PLUS_8 = timezone(timedelta(hours=8))
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """``base`` with ``overrides``; a dotted key (``adult.phone``) reaches into a block, None removes the key."""
-    merged = json.loads(json.dumps(base))
+    merged: dict[str, Any] = json.loads(json.dumps(base))
     for path, value in overrides.items():
         *parents, key = path.split(".")
         target = merged
