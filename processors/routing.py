@@ -16,8 +16,9 @@ Event = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Target:
-    destination: str
-    priority: str = "NORMAL"
+    destination: str | Callable[[Event], str | None]
+    """An agency code, or a function of the referral (e.g. the hospital a prosecutor named)."""
+    priority: str | Callable[[Event], str] = "NORMAL"
     copy: bool = False
     team: Callable[[Event], str | None] | None = None
 
@@ -52,6 +53,40 @@ def district_team(event: Event) -> str | None:
     return f"DISTRICT:{district}" if district else None
 
 
+def _attribute(name: str) -> Callable[[Event], str | None]:
+    return lambda event: (event.get("attributes") or {}).get(name) or None
+
+
+def _yes(name: str) -> Callable[[Event], bool]:
+    return lambda event: (event.get("attributes") or {}).get(name) == "Y"
+
+
+def treating_hospital(event: Event) -> str:
+    """The hospital the prosecutor named; HEALTH finds one when the name matched none of ours."""
+    return _attribute("hospital_code")(event) or "HEALTH"
+
+
+def triage_priority(event: Event) -> str:
+    """RANT triage (分流評估): high medical need or high recidivism risk raises the priority."""
+    attributes = event.get("attributes") or {}
+    return "HIGH" if "HIGH" in (attributes.get("medical_need"), attributes.get("recidivism_risk")) else "NORMAL"
+
+
+def triage_team(event: Event) -> str | None:
+    attributes = event.get("attributes") or {}
+    need, risk = attributes.get("medical_need"), attributes.get("recidivism_risk")
+    return f"RANT:{need}/{risk}" if need and risk else district_team(event)
+
+
+def _team(name: str) -> Callable[[Event], str | None]:
+    return lambda _event: name
+
+
+WOMEN_TEAM = "WOMEN"  # 女性藥癮者關懷輔導專組 (LADY HELP)
+YOUTH_TEAM = "YOUTH"
+
+_DRUG_ACT = "毒品危害防制條例第2條之1"
+
 RULES: tuple[Rule, ...] = (
     Rule(
         rule_id="CP-1",
@@ -71,6 +106,90 @@ RULES: tuple[Rule, ...] = (
         targets=(Target("BUREAU", team=district_team),),
     ),
     Rule(
+        rule_id="AU-1",
+        kind="ADULT_USER",
+        description="社會局兒少案件發現成年施用者：轉介毒防局",
+        legal_basis=_DRUG_ACT,
+        targets=(Target("BUREAU", team=district_team),),
+    ),
+    Rule(
+        rule_id="YD-1",
+        kind="YOUTH_DRUG_USE",
+        description="兒少施用毒品通報：立即通報社會局派案（在學→教育局，未在學→少輔會）",
+        legal_basis="兒童及少年福利與權益保障法第53條",
+        targets=(Target("SOCIAL", priority="URGENT"),),
+    ),
+    Rule(
+        rule_id="PR-PREGNANT",
+        kind="PRE_RELEASE",
+        description="出監前轉銜（懷孕）：女性專組並轉衛生局孕產婦流程",
+        legal_basis=_DRUG_ACT,
+        targets=(Target("BUREAU", priority="HIGH", team=_team(WOMEN_TEAM)), Target("HEALTH", priority="HIGH")),
+        applies=_yes("pregnant"),
+    ),
+    Rule(
+        rule_id="PR-YOUTH",
+        kind="PRE_RELEASE",
+        description="少年矯正機關出所轉銜：少年專組，追蹤至少一年",
+        legal_basis=_DRUG_ACT,
+        targets=(Target("BUREAU", team=_team(YOUTH_TEAM)),),
+        applies=_yes("youth"),
+    ),
+    Rule(
+        rule_id="PR-WOMEN",
+        kind="PRE_RELEASE",
+        description="出監前轉銜（女性）：女性藥癮者關懷輔導專組",
+        legal_basis=_DRUG_ACT,
+        targets=(Target("BUREAU", team=_team(WOMEN_TEAM)),),
+        applies=lambda event: event.get("gender") == "F",
+    ),
+    Rule(
+        rule_id="PR-1",
+        kind="PRE_RELEASE",
+        description="出監前轉銜：毒防局轄區個管",
+        legal_basis=_DRUG_ACT,
+        targets=(Target("BUREAU", team=district_team),),
+    ),
+    Rule(
+        rule_id="DP-TREATMENT",
+        kind="DEFERRED_PROSECUTION",
+        description="緩起訴附命戒癮治療：指定醫院治療，毒防局社區處遇（依分流評估定組別與優先序）",
+        legal_basis="毒品危害防制條例第24條",
+        targets=(
+            Target(treating_hospital, priority=triage_priority),
+            Target("BUREAU", priority=triage_priority, team=triage_team),
+        ),
+        applies=_yes("treatment_ordered"),
+    ),
+    Rule(
+        rule_id="DP-1",
+        kind="DEFERRED_PROSECUTION",
+        description="緩起訴社區處遇：毒防局（依分流評估定組別與優先序）",
+        legal_basis="毒品危害防制條例第24條",
+        targets=(Target("BUREAU", priority=triage_priority, team=triage_team),),
+    ),
+    Rule(
+        rule_id="SV-1",
+        kind="SERVICE",
+        description="毒防局服務轉介：轉介至個管員指定的單位",
+        legal_basis=_DRUG_ACT,
+        targets=(Target(_attribute("target")),),
+    ),
+    Rule(
+        rule_id="JY-1",
+        kind="JUDICIAL_YOUTH",
+        description="司法少年服務方案：毒防局少年專組",
+        legal_basis="少年事件處理法",
+        targets=(Target("BUREAU", team=_team(YOUTH_TEAM)),),
+    ),
+    Rule(
+        rule_id="SR-1",
+        kind="SELF_REFERRAL",
+        description="民眾自行求助（0800 專線／求助e點通）：毒防局轄區個管",
+        legal_basis=_DRUG_ACT,
+        targets=(Target("BUREAU", team=district_team),),
+    ),
+    Rule(
         rule_id="LE-1",
         kind="LECTURE",
         description="三四級毒品危害講習：通知毒防局",
@@ -87,15 +206,19 @@ class NoRoute(LookupError):
 def route(event: Event, rules: tuple[Rule, ...] = RULES) -> list[Route]:
     for rule in rules:
         if rule.kind == event["kind"] and rule.applies(event):
-            return [
-                Route(
-                    destination=target.destination,
-                    priority=target.priority,
-                    copy=target.copy,
-                    team=target.team(event) if target.team else None,
-                    rule=rule.rule_id,
-                    legal_basis=rule.legal_basis,
-                )
-                for target in rule.targets
-            ]
+            return [_route(rule, target, event) for target in rule.targets]
     raise NoRoute(f"no routing rule for kind {event['kind']}")
+
+
+def _route(rule: Rule, target: Target, event: Event) -> Route:
+    destination = target.destination(event) if callable(target.destination) else target.destination
+    if not destination:
+        raise NoRoute(f"rule {rule.rule_id} names no destination for this referral")
+    return Route(
+        destination=destination,
+        priority=target.priority(event) if callable(target.priority) else target.priority,
+        copy=target.copy,
+        team=target.team(event) if target.team else None,
+        rule=rule.rule_id,
+        legal_basis=rule.legal_basis,
+    )

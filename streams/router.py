@@ -42,6 +42,10 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     except NoRoute as missing:
         await _dead_letter_unroutable(hub, event, str(missing))
         return
+    unknown = sorted({a["destination"] for a in plan.assignments} - set(ASSIGNMENTS))
+    if unknown:
+        await _dead_letter_unroutable(hub, event, f"no assignment topic for {', '.join(unknown)}")
+        return
     if plan.first_time:
         hub.ledger[event["referral_id"]] = plan.entry
         # The ledger write must be durable before the outputs exist (see module docstring).
@@ -59,7 +63,7 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
 
 
 async def _dead_letter_unroutable(hub: Hub, event: dict[str, Any], reason: str) -> None:
-    log.error("referral %s (%s) has no routing rule; dead-lettered", event["referral_id"], event["kind"])
+    log.error("referral %s (%s) cannot be routed (%s); dead-lettered", event["referral_id"], event["kind"], reason)
     metrics.DEAD_LETTERS.labels(event["source"], "NO_ROUTE").inc()
     await hub.send(
         DEAD_LETTERS.name,

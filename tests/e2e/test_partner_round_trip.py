@@ -56,6 +56,17 @@ def test_each_partner_sample_is_accepted(hub: HubProcess, sample: str, partner: 
     assert status == 202, receipt
     assert receipt["rejected"] == [], receipt["rejected"]
     assert receipt["accepted"]
+    referral_ids = {row["referral_id"] for row in receipt["accepted"] if row["referral_id"]}
+    if partner == "JUV_COURT":
+        return  # an erasure order is recorded and acknowledged, not routed
+    routed = wait_for(
+        hub.broker.bootstrap,
+        "referrals.status",
+        lambda m: m.value["referral_id"] in referral_ids,
+        len(referral_ids),
+        distinct=lambda m: m.value["referral_id"],
+    )
+    assert {m.value["referral_id"] for m in routed} == referral_ids, "every accepted referral is routed"
 
 
 def test_a_partner_cannot_post_another_partners_format(hub: HubProcess) -> None:
