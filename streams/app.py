@@ -15,6 +15,7 @@ from streams.gateway.intake import Intake, Topics
 from streams.gateway.outbox import Outbox
 from streams.gateway.reader import TopicReader
 from streams.gateway.replay import Replayer
+from streams.gateway.reports import ProgressReports
 from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
 from streams.secrets import HubSecrets, load_or_create
@@ -49,6 +50,7 @@ class Hub:
     intake: Intake
     outbox: Outbox
     replayer: Replayer
+    reports: ProgressReports
     send: Callable[[str, bytes, Any], Awaitable[None]]
     """Send and wait for the broker's acknowledgement."""
 
@@ -127,6 +129,7 @@ def create_hub(settings: Settings) -> Hub:
         intake=intake,
         outbox=Outbox(reader, vault),
         replayer=Replayer(reader, vault, intake),
+        reports=ProgressReports(reader, vault, lambda: list(ledger.values())),
         send=send,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BROKER_PROBE_SECONDS = 3.0
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def _error(view: web.View, status: int, code: str, reason: str) -> web.Response:
@@ -111,6 +113,22 @@ def register(hub: Hub) -> None:
 
         async def get(self, request: web.Request) -> web.Response:
             return await _pull(self, hub, request, assignments=False)
+
+    @app.page("/v1/outbox/reports")
+    class OutboxReports(web.View):
+        """A prosecutors' office pulls the month's progress reports on its deferred-prosecution cases."""
+
+        async def get(self, request: web.Request) -> web.Response:
+            credential = _credential(hub, request)
+            if credential is None:
+                return _error(self, 401, "UNAUTHENTICATED", "憑證無效或未提供，請確認貴單位的介接金鑰。")
+            if not credential.code.startswith("PROS_"):
+                return _error(self, 404, "NO_REPORTS", "處遇進度報告僅提供予地方檢察署。")
+            period = request.query.get("period", "")
+            if not PERIOD.fullmatch(period):
+                return _error(self, 400, "INVALID_PERIOD", "請以 period=YYYY-MM 指定月份，例如 2025-08。")
+            rendered = await hub.reports.render(credential.code, period)
+            return self.bytes(rendered.body, headers={"Content-Type": rendered.content_type})
 
     @app.page("/v1/admin/replay")
     class Replay(web.View):

@@ -1,0 +1,74 @@
+"""Pulling the monthly progress reports (處遇進度報告) a prosecutors' office is owed, rendered at pull time."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.outbound import Rendered
+from adapters.outbound.prosecutor_report_xml import ProgressReport, progress_report_element
+from processors.privacy import envelopes
+from processors.progress import hours_in_period, treatment_status
+from schemas.codec import codec_for
+from streams.gateway.reader import TopicReader
+from streams.topology import REFERRAL_EVENTS, TREATMENT_HOURS
+from streams.vault import KeyVault
+
+
+class ProgressReports:
+    def __init__(self, reader: TopicReader, vault: KeyVault, ledger: Callable[[], Iterable[Mapping[str, Any]]]) -> None:
+        self._reader = reader
+        self._vault = vault
+        self._ledger = ledger
+
+    async def render(self, partner: str, period: str) -> Rendered:
+        entries = {
+            e["referral_id"]: e
+            for e in self._ledger()
+            if e["source"] == partner and e["kind"] == "DEFERRED_PROSECUTION"
+        }
+        events, _ = await self._reader.read(
+            REFERRAL_EVENTS.name,
+            codec_for(REFERRAL_EVENTS.schema),
+            {},
+            None,
+            lambda value: value["referral_id"] in entries,
+        )
+        latest: dict[str, dict[str, Any]] = {}
+        for event in events:
+            if event["version"] >= latest.get(event["referral_id"], {"version": 0})["version"]:
+                latest[event["referral_id"]] = event
+        hours, _ = await self._reader.read(
+            TREATMENT_HOURS.name,
+            codec_for(TREATMENT_HOURS.schema),
+            {},
+            None,
+            lambda value: value["referral_id"] in entries and value["period"] == period,
+        )
+        root = ET.Element("處遇進度報告清單", {"期間": period})
+        issued_at = datetime.now(UTC)
+        for referral_id in sorted(latest):
+            event = latest[referral_id]
+            sealed = envelopes.Sealed.from_record(event["personal"])
+            key = self._vault.data_key(sealed.key_id)
+            if key is None:
+                continue  # erased: nothing may be reported about this person any more
+            personal = envelopes.unseal_json(key, sealed)
+            status, gap = treatment_status(entries[referral_id])
+            report = ProgressReport(
+                referral_id=referral_id,
+                case_no=str(personal.get("case_no", "")),
+                partner_ref=event["partner_ref"],
+                period=period,
+                hours_attended=hours_in_period(hours, referral_id, period),
+                hours_required=int(event["attributes"].get("community_hours_required", "0")),
+                treatment_status=status,
+                gap=gap,
+                issued_at=issued_at,
+            )
+            root.append(progress_report_element(report, personal))
+        ET.indent(root, space="  ")
+        body = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        return Rendered("application/xml; charset=utf-8", body.encode())
