@@ -157,6 +157,24 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/outbox/reports": {
+                "get": {
+                    "summary": "Prosecutors: monthly progress reports (處遇進度報告) of deferred-prosecution cases",
+                    "parameters": [
+                        {
+                            "name": "period",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "<處遇進度報告清單> XML"},
+                        "400": _error("Bad period"),
+                        "404": _error("Not a prosecutors' office"),
+                    },
+                }
+            },
             "/v1/admin/replay": {
                 "post": {
                     "summary": "Operators: re-run a partner's stored records through the current adapters",

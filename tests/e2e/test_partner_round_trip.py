@@ -139,7 +139,11 @@ def test_replay_makes_no_duplicate_referrals(hub: HubProcess) -> None:
 def test_openapi_lists_every_endpoint(hub: HubProcess) -> None:
     code, document = hub.get("/openapi.json", None)
     assert code == 200
-    assert {"/v1/submissions", "/v1/outbox/assignments", "/v1/outbox/status", "/v1/admin/replay"} <= set(
-        document["paths"]
-    )
+    assert {
+        "/v1/submissions",
+        "/v1/outbox/assignments",
+        "/v1/outbox/status",
+        "/v1/outbox/reports",
+        "/v1/admin/replay",
+    } <= set(document["paths"])
     assert "application/xml" in document["paths"]["/v1/submissions"]["post"]["requestBody"]["content"]
