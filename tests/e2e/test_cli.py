@@ -76,3 +76,13 @@ def test_submit_exit_code_2_on_auth_connection_and_usage_errors(hub: HubProcess,
     assert refhub(hub, "submit", str(sample)).returncode == 2
     missing = refhub(hub, "submit", "--partner", "POLICE", str(tmp_path / "absent.csv"), "--url", hub.url)
     assert missing.returncode == 2
+
+
+def test_replay_command(hub: HubProcess, tmp_path: Path) -> None:
+    since = "2100-01-01T00:00:00+08:00"  # nothing was received after this: a replay of nothing
+    replayed = refhub(hub, "replay", "--partner", "POLICE", "--since", since, "--url", hub.url)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert json.loads(replayed.stdout)["records"] == 0
+    assert refhub(hub, "replay", "--partner", "POLICE", "--since", "yesterday", "--url", hub.url).returncode == 2
+    unknown = refhub(hub, "replay", "--partner", "NOBODY", "--url", hub.url)
+    assert unknown.returncode == 2 and json.loads(unknown.stdout)["error"] == "UNKNOWN_PARTNER"
