@@ -29,6 +29,17 @@ class FieldError(ValueError):
         self.reason = reason
 
 
+class RecordRefused(Exception):
+    """The first bad field of one record: the adapter turns it into that record's :class:`RecordRejection`
+    (``field`` is the partner's own label), and the rest of the submission goes on."""
+
+    def __init__(self, field: str, code: str, reason: str) -> None:
+        super().__init__(code)
+        self.field = field
+        self.code = code
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Person:
     """The subject (個案) of a referral, as the partner identified them. Clear text: edge only."""

@@ -29,6 +29,7 @@ from adapters.base import (
     RecordRejection,
     SubmissionRefused,
 )
+from adapters.base import RecordRefused as _Rejected
 from adapters.validation import (
     normalise_phone,
     parse_gender,
@@ -100,16 +101,6 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _EXPORT_HINT = "請以 Big5（CP950）編碼的 CSV 重新匯出後傳送"
 
 T = TypeVar("T")
-
-
-class _Rejected(Exception):
-    """The first bad field of a row: becomes that row's :class:`RecordRejection`."""
-
-    def __init__(self, field: str, code: str, reason: str) -> None:
-        super().__init__(code)
-        self.field = field
-        self.code = code
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from adapters.base import (
     RecordRejection,
     SubmissionRefused,
 )
+from adapters.base import RecordRefused as _Rejected
 from adapters.validation import (
     TAIPEI,
     normalise_phone,
@@ -109,16 +110,6 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _RESEND_HINT = "請由公文系統重新匯出 UTF-8 編碼、不含 DOCTYPE 的轉介函 XML 後傳送"
 
 T = TypeVar("T")
-
-
-class _Rejected(Exception):
-    """The first bad element of a letter: becomes that letter's :class:`RecordRejection`."""
-
-    def __init__(self, field: str, code: str, reason: str) -> None:
-        super().__init__(code)
-        self.field = field
-        self.code = code
-        self.reason = reason
 
 
 # --- the submission -----------------------------------------------------------------------------------------

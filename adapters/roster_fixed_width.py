@@ -37,6 +37,7 @@ from adapters.base import (
     RecordRejection,
     SubmissionRefused,
 )
+from adapters.base import RecordRefused as _Rejected
 from adapters.validation import (
     TAIPEI,
     format_roc_date,
@@ -142,16 +143,6 @@ NAME_CHECK: Final = "NAME_CHECK"
 LATE_NOTICE: Final = "LATE_NOTICE"
 
 T = TypeVar("T")
-
-
-class _Rejected(Exception):
-    """The first bad field of a detail line: becomes that record's :class:`RecordRejection`."""
-
-    def __init__(self, field: str, code: str, reason: str) -> None:
-        super().__init__(code)
-        self.field = field
-        self.code = code
-        self.reason = reason
 
 
 @dataclass(frozen=True)
