@@ -7,12 +7,13 @@ byte-identical assignments: transport is at-least-once, and consumers dedupe on 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from processors import ids
-from processors.lifecycle import State, check_transition
+from processors.lifecycle import TERMINAL, IllegalTransition, State, check_transition
 from processors.routing import Route, route
 
 HUB = "HUB"
@@ -24,6 +25,8 @@ class Transition(TypedDict):
     by: str
     reason_code: str | None
     rule: str | None
+    event_id: NotRequired[str]
+    """The partner's answer that made this transition (absent for the hub's own)."""
 
 
 class Delivery(TypedDict):
@@ -143,4 +146,114 @@ def routed_status(event: dict[str, Any], r: Route, routed_at: datetime) -> dict[
         "by": HUB,
         "reason_code": None,
         "rule": r.rule,
+    }
+
+
+# -- partners' answers (閉環回覆) ------------------------------------------------------------------------
+
+
+class UpdateRefused(ValueError):
+    """An answer the lifecycle cannot take; ``code`` and ``reason`` (Traditional Chinese) go back to the partner."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass
+class UpdatePlan:
+    entry: LedgerEntry
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    changed: bool = False
+    """False for a repeat (re-sent or redelivered) or a stale answer: the ledger stays as it is."""
+
+
+def answered_destinations(update: Mapping[str, Any], entry: LedgerEntry) -> list[str]:
+    """Which deliveries an answer is about: the partner's own, or every open one when the source cancels."""
+    partner = update["partner"]
+    if partner in entry["destinations"]:
+        return [partner]
+    if partner == entry["source"] and update["state"] == State.CANCELLED:
+        return [d for d, delivery in entry["destinations"].items() if State(delivery["state"]) not in TERMINAL]
+    raise UpdateRefused("NOT_ADDRESSED_TO_YOU", f"轉介編號 {entry['referral_id']} 並非轉介給貴單位，無法更新其狀態。")
+
+
+def _refuse_illegal(current: State, wanted: State) -> None:
+    try:
+        check_transition(current, wanted)
+    except IllegalTransition:
+        raise UpdateRefused(
+            "ILLEGAL_TRANSITION", f"轉介目前狀態為 {current}，不能改為 {wanted}；請確認案件進度後再回覆。"
+        ) from None
+
+
+def check_update(update: Mapping[str, Any], entry: LedgerEntry) -> None:
+    """Refuse, before anything is written, an answer the lifecycle would not take (the gateway asks this)."""
+    wanted = State(update["state"])
+    for destination in answered_destinations(update, entry):
+        delivery = entry["destinations"][destination]
+        if any(t.get("event_id") == update["event_id"] for t in delivery["history"]):
+            continue  # a repeat is answered as a duplicate, not refused
+        _refuse_illegal(State(delivery["state"]), wanted)
+    if wanted == State.REJECTED and not update.get("reason_code"):
+        raise UpdateRefused("REASON_REQUIRED", "不受案（REJECTED）須填寫原因代碼 reasonCode。")
+
+
+def plan_update(update: Mapping[str, Any], entry: LedgerEntry) -> UpdatePlan:
+    """Apply one answer. Idempotent (the answer's event id is kept in the history) and ordered: an answer
+    older than the delivery's latest transition never overwrites it."""
+    wanted = State(update["state"])
+    if wanted == State.REJECTED and not update.get("reason_code"):
+        raise UpdateRefused("REASON_REQUIRED", "不受案（REJECTED）須填寫原因代碼 reasonCode。")
+    at: datetime = update["at"]
+    destinations = dict(entry["destinations"])
+    plan = UpdatePlan(entry=entry)
+    for destination in answered_destinations(update, entry):
+        delivery = destinations[destination]
+        seen = [t for t in delivery["history"] if t.get("event_id") == update["event_id"]]
+        if seen:
+            plan.statuses.append(_answer_status(entry, destination, delivery, seen[0]))
+            continue
+        answered = [t for t in delivery["history"] if t.get("event_id")]
+        if answered and datetime.fromisoformat(answered[-1]["at"]) > at:
+            # Stale: a newer answer stands. Compared with answers only: the partner's clock (or a date typed
+            # without a time) need not agree with the hub's routing time.
+            continue
+        _refuse_illegal(State(delivery["state"]), wanted)
+        transition = Transition(
+            state=wanted, at=at.isoformat(), by=update["partner"], reason_code=update.get("reason_code"), rule=None
+        )
+        transition["event_id"] = update["event_id"]
+        history = [*delivery["history"], transition]
+        destinations[destination] = Delivery(
+            state=wanted, version=delivery["version"], assignment_id=delivery["assignment_id"], history=history
+        )
+        plan.statuses.append(_answer_status(entry, destination, delivery, transition))
+        plan.changed = True
+    if plan.changed:
+        plan.entry = LedgerEntry(**{**entry, "destinations": destinations})
+    return plan
+
+
+def _answer_status(
+    entry: LedgerEntry, destination: str, before: Delivery, transition: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The StatusChange for an answer; built from the stored transition, so a repeat is byte-identical."""
+    previous = [t for t in before["history"] if t.get("event_id") != transition.get("event_id")]
+    return {
+        "event_id": ids.status_event_id(
+            entry["referral_id"], destination, before["version"], f"{transition['state']}@{transition['at']}"
+        ),
+        "referral_id": entry["referral_id"],
+        "version": before["version"],
+        "kind": entry["kind"],
+        "source": entry["source"],
+        "destination": destination,
+        "from_state": previous[-1]["state"] if previous else None,
+        "state": transition["state"],
+        "at": datetime.fromisoformat(transition["at"]),
+        "by": transition["by"],
+        "reason_code": transition.get("reason_code"),
+        "rule": None,
     }

@@ -140,10 +140,12 @@ def create_hub(settings: Settings) -> Hub:
 
     setup_prometheus_sensors(app, name_prefix="faust")
 
+    from streams.answers import register_answers
     from streams.gateway import views
     from streams.router import register_router
 
     register_router(hub)
+    register_answers(hub)
     views.register(hub)
     return hub
 

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from adapters.base import (
     InboundAdapter,
@@ -27,6 +27,7 @@ from adapters.base import (
     SubmissionRefused,
 )
 from processors import ids, intake
+from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
 from streams import metrics
 from streams.vault import KeyVault, SubjectKey
@@ -216,18 +217,21 @@ class Intake:
                 "UNKNOWN_REFERRAL",
                 f"查無轉介編號 {record.referral_id}，請確認編號是否正確。",
             )
-        allowed = set(entry["destinations"]) | ({entry["source"]} if record.state == "CANCELLED" else set())
-        if submission.partner not in allowed:
-            return _rejection(
-                record.record_no,
-                record.raw,
-                "referralId",
-                "NOT_ADDRESSED_TO_YOU",
-                f"轉介編號 {record.referral_id} 並非轉介給貴單位，無法更新其狀態。",
-            )
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         row = {"record": record.record_no, "referral_id": record.referral_id, "duplicate": False}
-        if self._seen(event_id):
+        answer = {
+            "partner": submission.partner,
+            "state": record.state,
+            "event_id": event_id,
+            "reason_code": record.reason_code,
+        }
+        try:
+            # Refused now, with a reason the clerk can act on: an illegal transition changes nothing.
+            check_update(answer, cast(LedgerEntry, entry))
+        except UpdateRefused as refused:
+            field = "referralId" if refused.code == "NOT_ADDRESSED_TO_YOU" else "status"
+            return _rejection(record.record_no, record.raw, field, refused.code, refused.reason)
+        if self._seen(event_id) or _answered_before(entry, event_id):
             return Accepted({**row, "duplicate": True}, None)
         return Accepted(row, self._publish_update(submission, record, event_id, entry["subject_id"]))
 
@@ -436,6 +440,12 @@ class Intake:
         whole = RecordRejection(record_no=0, field=refused.field, code=refused.code, reason=refused.reason, raw=body)
         await self._dead_letter(submission, whole, quarantine)
         metrics.DEAD_LETTERS.labels(partner, refused.code).inc()
+
+
+def _answered_before(entry: Mapping[str, Any], event_id: str) -> bool:
+    return any(
+        t.get("event_id") == event_id for delivery in entry["destinations"].values() for t in delivery["history"]
+    )
 
 
 def _with_partner_ref(record: InboundReferral, partner_ref: str) -> InboundReferral:

@@ -147,3 +147,45 @@ def test_openapi_lists_every_endpoint(hub: HubProcess) -> None:
         "/v1/admin/replay",
     } <= set(document["paths"])
     assert "application/xml" in document["paths"]["/v1/submissions"]["post"]["requestBody"]["content"]
+
+
+def _state(hub: HubProcess, referral_id: str, destination: str, wanted: str) -> str:
+    deadline = time.monotonic() + 30
+    state = ""
+    while time.monotonic() < deadline:
+        _, shown = hub.get(f"/v1/referrals/{referral_id}", "local-operator-token")
+        state = shown["destinations"][destination]["state"]
+        if state == wanted:
+            break
+        time.sleep(0.2)
+    return state
+
+
+def test_the_closed_loop_moves_the_ledger_and_tells_the_source(hub: HubProcess) -> None:
+    referral_id, _ = routed_child_protection(hub, seed=43)
+
+    def answer(state: str, at: str, **extra: str) -> dict[str, object]:
+        body = json.dumps({"type": "STATUS", "referralId": referral_id, "status": state, "at": at, **extra}).encode()
+        status, receipt = hub.post("/v1/submissions", body, "application/json", token("SOCIAL"))
+        assert status == 202
+        return dict(receipt)
+
+    assert answer("ACCEPTED", "2025-07-16T09:00:00+08:00")["rejected"] == []
+    assert _state(hub, referral_id, "SOCIAL", "ACCEPTED") == "ACCEPTED"
+    assert answer("COMPLETED", "2025-07-20T09:00:00+08:00")["rejected"] == []
+    assert _state(hub, referral_id, "SOCIAL", "COMPLETED") == "COMPLETED"
+
+    refused = answer("ACKNOWLEDGED", "2025-07-21T09:00:00+08:00")["rejected"]
+    assert refused and refused[0]["code"] == "ILLEGAL_TRANSITION" and refused[0]["reason"]
+    rejected_without_reason = answer("REJECTED", "2025-07-22T09:00:00+08:00")["rejected"]
+    assert rejected_without_reason and rejected_without_reason[0]["code"] in {"REASON_REQUIRED", "ILLEGAL_TRANSITION"}
+
+    changes = wait_for(hub.broker.bootstrap, "referrals.status", lambda m: m.value["referral_id"] == referral_id, 4)
+    social = [(m.value["from_state"], m.value["state"]) for m in changes if m.value["destination"] == "SOCIAL"]
+    assert social == [("SUBMITTED", "ROUTED"), ("ROUTED", "ACCEPTED"), ("ACCEPTED", "COMPLETED")]
+    updates, _ = pull_all(hub, "/v1/outbox/status", "POLICE")
+    assert {u["status"] for u in updates if u["referralId"] == referral_id and u["destination"] == "SOCIAL"} == {
+        "ROUTED",
+        "ACCEPTED",
+        "COMPLETED",
+    }
