@@ -47,12 +47,12 @@ from adapters.base import (
 )
 from adapters.validation import (
     TAIPEI,
-    mask_national_id,
     normalise_phone,
     parse_gender,
     resolve_place,
     validate_national_id,
 )
+from adapters.validation.national_id import mask_ids
 from adapters.validation.text import clean, quote
 
 FORMAT: Final = "STATUS_JSON"
@@ -69,11 +69,6 @@ REFERRAL_ID: Final = re.compile(r"R-[0-9a-f]{20}")
 _JSON_HINT = "請以 UTF-8 編碼的 JSON（單一訊息物件，或訊息物件組成的陣列）重新傳送"
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's four whitespace characters, nothing more
 _UTF8_BOM = "\ufeff"
-# Anything shaped like a 身分證統一編號 or 統一證號, half- or full-width: a clerk who typed an ID into the wrong
-# field must not get it echoed back in clear (reasons reach the dead-letter topic and the partner's receipt).
-# Only whole tokens: a hex referral id (R-…a123456789…) must stay readable in the reason that quotes it.
-_ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
-_ID_SHAPED = re.compile(rf"(?<![{_ALNUM}])[A-Za-zＡ-Ｚａ-ｚ][0-9０-９A-Da-dＡ-Ｄａ-ｄ][0-9０-９]{{8}}(?![{_ALNUM}])")
 _NOT_AN_OBJECT = "不是 JSON 物件，每筆訊息須以大括號括住的物件傳送。"
 _ISO_DATETIME = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})T(?P<hour>\d{2}):(?P<minute>\d{2})"
@@ -256,11 +251,6 @@ def read_messages(body: bytes) -> list[Message]:
 
 
 # --- one message ---------------------------------------------------------------------------------------------
-
-
-def mask_ids(text: str) -> str:
-    """Mask every ID-shaped run in a reason (``A12****789``), wherever the partner put the ID."""
-    return _ID_SHAPED.sub(lambda match: mask_national_id(match[0]), text)
 
 
 def record_label(record_no: int, ref_field: str = "", ref: object = None) -> str:

@@ -91,3 +91,15 @@ def make_national_id(prefix: str, digits8: str) -> str:
     if not _BODY.fullmatch(body):
         raise ValueError(f"{prefix!r} + {digits8!r} is not the first nine characters of a Taiwanese ID")
     return body + str(_check_digit(body))
+
+
+# Anything shaped like a 身分證統一編號 or 統一證號, half- or full-width: a clerk who typed an ID into the wrong
+# field must not get it echoed back in clear (reasons reach the dead-letter topic and the partner's receipt).
+# Only whole tokens: a hex referral id (R-…a123456789…) must stay readable in the reason that quotes it.
+_ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+_ID_SHAPED = re.compile(rf"(?<![{_ALNUM}])[A-Za-zＡ-Ｚａ-ｚ][0-9０-９A-Da-dＡ-Ｄａ-ｄ][0-9０-９]{{8}}(?![{_ALNUM}])")
+
+
+def mask_ids(text: str) -> str:
+    """Mask every ID-shaped run in a reason (``A12****789``), wherever the partner put the ID."""
+    return _ID_SHAPED.sub(lambda match: mask_national_id(match[0]), text)

@@ -26,6 +26,7 @@ from adapters.base import (
     RecordRejection,
     SubmissionRefused,
 )
+from adapters.validation.national_id import mask_ids
 from processors import ids, intake
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
@@ -135,7 +136,8 @@ class Intake:
             "submission_id": submission_id,
             "accepted": accepted_rows,
             "rejected": [
-                {"record": r.record_no, "field": r.field, "code": r.code, "reason": r.reason} for r in rejected
+                {"record": r.record_no, "field": r.field, "code": r.code, "reason": mask_ids(r.reason)}
+                for r in rejected
             ],
         }
 
@@ -238,7 +240,11 @@ class Intake:
     async def _publish_update(
         self, submission: Submission, record: InboundStatusUpdate, event_id: str, subject_id: str
     ) -> None:
-        data_key = self._vault.data_key(subject_id) or await self._vault.quarantine_key(subject_id)
+        data_key = self._vault.data_key(subject_id)
+        if data_key is None:
+            # The subject was erased between the check and now: make no key under its id again.
+            data_key = await self._vault.quarantine_key(_quarantine_key_id(submission.submission_id))
+            subject_id = _quarantine_key_id(submission.submission_id)
         subject = SubjectKey(subject_id, data_key, created=False)
         notes = envelopes.seal_json(data_key, subject_id, record.personal_extra) if record.personal_extra else None
         event = {
@@ -419,7 +425,7 @@ class Intake:
                 "record_no": rejection.record_no,
                 "field": rejection.field,
                 "code": rejection.code,
-                "reason": rejection.reason,
+                "reason": mask_ids(rejection.reason),
                 "received_at": submission.received_at,
                 "context": submission.context,
                 "original": envelopes.seal(quarantine, key_id, rejection.raw).as_record(),
@@ -461,7 +467,7 @@ def _refusal_row(refused: SubmissionRefused, record_no: int) -> dict[str, Any]:
         "record": record_no if refused.record_count else 0,
         "field": refused.field,
         "code": refused.code,
-        "reason": refused.reason,
+        "reason": mask_ids(refused.reason),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -71,13 +72,31 @@ def test_health_and_metrics(hub: HubProcess) -> None:
 
     with urllib.request.urlopen(hub.url + "/metrics", timeout=10) as response:
         text = response.read().decode()
-    for metric in (
-        "refhub_submissions_total",
-        "refhub_records_total",
-        "refhub_dead_letters_total",
-        "refhub_routed_referrals_total",
-        "refhub_receipt_to_assignment_seconds_bucket",
+    # Declared on every process, whether or not anything has happened yet (labelled series appear on first use).
+    for declared in (
+        "refhub_submissions_total counter",
+        "refhub_records_total counter",
+        "refhub_dead_letters_total counter",
+        "refhub_routed_referrals_total counter",
+        "refhub_receipt_to_assignment_seconds histogram",
+        "faust_messages_received_total counter",
     ):
-        assert metric in text, metric
+        assert f"# TYPE {declared}" in text, declared
     table_status, _ = hub.get("/table", None)
     assert table_status == 404, "the built-in /table endpoint must stay off"
+
+
+def test_an_id_typed_into_the_wrong_field_is_never_echoed_in_clear(hub: HubProcess) -> None:
+    rng = random.Random(77)
+    row = police.child_protection_row(police.fresh_refs(1)[0], police.person(rng))
+    stray_id = police.person(rng).national_id
+    row["聯絡電話"] = stray_id
+    status, receipt = hub.post("/v1/submissions", police.to_csv([row]), "text/csv", "local-police-token")
+    assert status == 202 and receipt["rejected"], receipt
+    assert stray_id not in json.dumps(receipt, ensure_ascii=False)
+    letters = [
+        m
+        for m in read_topic(hub.broker.bootstrap, "referrals.dlq")
+        if m.value["submission_id"] == receipt["submission_id"]
+    ]
+    assert letters and all(stray_id.encode() not in m.raw for m in letters)
