@@ -20,6 +20,7 @@ from adapters.base import (
 )
 from adapters.bureau_json import ADAPTER, SERVICE_TYPES, BureauJsonAdapter
 from adapters.validation import TAIPEI, make_national_id
+from tests.support.messages import with_overrides
 
 RECEIVED_AT = datetime(2025, 7, 22, 9, 0, tzinfo=TAIPEI)
 CLIENT_ID = make_national_id("E", "10003333")
@@ -36,21 +37,6 @@ FAMILY_FLAGS = {
     "pregnantPartner": "pregnant_partner",
     "disabledMember": "disabled_member",
 }
-
-
-def with_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``subject__name=…`` reaches into a block; None removes the key."""
-    merged: dict[str, Any] = json.loads(json.dumps(base))
-    for path, value in overrides.items():
-        *parents, key = path.split("__")
-        target = merged
-        for parent in parents:
-            target = target[parent]
-        if value is None:
-            target.pop(key, None)
-        else:
-            target[key] = value
-    return merged
 
 
 def service_referral(**overrides: Any) -> dict[str, Any]:

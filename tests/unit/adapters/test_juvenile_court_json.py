@@ -11,25 +11,11 @@ import pytest
 from adapters.base import InboundErasureOrder, InboundReferral, ParseResult, Place, RecordRejection
 from adapters.juvenile_court_json import ADAPTER, JuvenileCourtJsonAdapter
 from adapters.validation import TAIPEI, make_national_id
+from tests.support.messages import with_overrides
 
 RECEIVED_AT = datetime(2025, 7, 20, 9, 0, tzinfo=TAIPEI)
 YOUTH_ID = make_national_id("E", "20009876")
 PLUS_8 = timezone(timedelta(hours=8))
-
-
-def with_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``youth__name=…`` reaches into a block; None removes the key."""
-    merged: dict[str, Any] = json.loads(json.dumps(base))
-    for path, value in overrides.items():
-        *parents, key = path.split("__")
-        target = merged
-        for parent in parents:
-            target = target[parent]
-        if value is None:
-            target.pop(key, None)
-        else:
-            target[key] = value
-    return merged
 
 
 def programme(**overrides: Any) -> dict[str, Any]:

@@ -11,26 +11,12 @@ import pytest
 from adapters.base import InboundReferral, InboundStatusUpdate, ParseResult, Place, RecordRejection
 from adapters.social_json import ADAPTER, SocialJsonAdapter
 from adapters.validation import TAIPEI, make_national_id
+from tests.support.messages import with_overrides
 
 RECEIVED_AT = datetime(2025, 8, 1, 12, 0, tzinfo=TAIPEI)
 ADULT_ID = make_national_id("E", "10009876")
 YOUTH_ID = make_national_id("E", "20004567")
 PLUS_8 = timezone(timedelta(hours=8))
-
-
-def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides``; a dotted key (``adult.phone``) reaches into a block, None removes the key."""
-    merged: dict[str, Any] = json.loads(json.dumps(base))
-    for path, value in overrides.items():
-        *parents, key = path.split(".")
-        target = merged
-        for parent in parents:
-            target = target[parent]
-        if value is None:
-            target.pop(key, None)
-        else:
-            target[key] = value
-    return merged
 
 
 def adult_referral(**overrides: Any) -> dict[str, Any]:
@@ -50,7 +36,7 @@ def adult_referral(**overrides: Any) -> dict[str, Any]:
         "reason": "家訪時發現父親疑似施用毒品",
         "worker": "周怡君",
     }
-    return merge(base, {key.replace("__", "."): value for key, value in overrides.items()})
+    return with_overrides(base, overrides)
 
 
 def youth_notice(**overrides: Any) -> dict[str, Any]:
@@ -70,7 +56,7 @@ def youth_notice(**overrides: Any) -> dict[str, Any]:
         },
         "drugTier": 3,
     }
-    return merge(base, {key.replace("__", "."): value for key, value in overrides.items()})
+    return with_overrides(base, overrides)
 
 
 def status(**overrides: Any) -> dict[str, Any]:
@@ -81,7 +67,7 @@ def status(**overrides: Any) -> dict[str, Any]:
         "at": "2025-07-19T09:30:00+08:00",
         "dispatchTo": "EDU",
     }
-    return merge(base, overrides)
+    return with_overrides(base, overrides)
 
 
 def encode(value: Any) -> bytes:
