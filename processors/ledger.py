@@ -188,6 +188,11 @@ def _refuse_illegal(current: State, wanted: State) -> None:
         ) from None
 
 
+def _require_reason(wanted: State, update: Mapping[str, Any]) -> None:
+    if wanted == State.REJECTED and not update.get("reason_code"):
+        raise UpdateRefused("REASON_REQUIRED", "不受案（REJECTED）須填寫原因代碼 reasonCode。")
+
+
 def check_update(update: Mapping[str, Any], entry: LedgerEntry) -> None:
     """Refuse, before anything is written, an answer the lifecycle would not take (the gateway asks this)."""
     wanted = State(update["state"])
@@ -196,16 +201,14 @@ def check_update(update: Mapping[str, Any], entry: LedgerEntry) -> None:
         if any(t.get("event_id") == update["event_id"] for t in delivery["history"]):
             continue  # a repeat is answered as a duplicate, not refused
         _refuse_illegal(State(delivery["state"]), wanted)
-    if wanted == State.REJECTED and not update.get("reason_code"):
-        raise UpdateRefused("REASON_REQUIRED", "不受案（REJECTED）須填寫原因代碼 reasonCode。")
+    _require_reason(wanted, update)
 
 
 def plan_update(update: Mapping[str, Any], entry: LedgerEntry) -> UpdatePlan:
     """Apply one answer. Idempotent (the answer's event id is kept in the history) and ordered: an answer
     older than the delivery's latest transition never overwrites it."""
     wanted = State(update["state"])
-    if wanted == State.REJECTED and not update.get("reason_code"):
-        raise UpdateRefused("REASON_REQUIRED", "不受案（REJECTED）須填寫原因代碼 reasonCode。")
+    _require_reason(wanted, update)
     at: datetime = update["at"]
     destinations = dict(entry["destinations"])
     plan = UpdatePlan(entry=entry)

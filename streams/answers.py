@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
+from processors.dead_letters import dead_letter
 from processors.ledger import UpdateRefused, plan_update
 from streams import metrics
 from streams.topology import DEAD_LETTERS, REFERRAL_STATUS, REFERRAL_UPDATES
@@ -43,19 +44,17 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
         metrics.DEAD_LETTERS.labels(update["partner"], refused.code).inc()
         await hub.topics[DEAD_LETTERS.name].send(
             key=update["submission_id"].encode(),
-            value={
-                "dead_letter_id": f"{update['submission_id']}/{update['record_no']}",
-                "submission_id": update["submission_id"],
-                "partner": update["partner"],
-                "format": update["format"],
-                "record_no": update["record_no"],
-                "field": "status",
-                "code": refused.code,
-                "reason": refused.reason,
-                "received_at": update["received_at"],
-                "context": b"",
-                "original": update["notes"] or _NOTHING_SEALED,
-            },
+            value=dead_letter(
+                submission_id=update["submission_id"],
+                record_no=update["record_no"],
+                partner=update["partner"],
+                inbound_format=update["format"],
+                field="status",
+                code=refused.code,
+                reason=refused.reason,
+                received_at=update["received_at"],
+                original=update["notes"] or _NOTHING_SEALED,
+            ),
         )
         return
     if plan.changed:

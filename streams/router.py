@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
+from processors.dead_letters import dead_letter
 from processors.ledger import plan_routing
 from processors.routing import NoRoute
 from streams import metrics
@@ -68,16 +69,15 @@ async def _dead_letter_unroutable(hub: Hub, event: dict[str, Any], reason: str) 
     await hub.send(
         DEAD_LETTERS.name,
         event["submission_id"].encode(),
-        {
-            "dead_letter_id": f"{event['submission_id']}/{event['record_no']}",
-            "submission_id": event["submission_id"],
-            "partner": event["source"],
-            "format": event["format"],
-            "record_no": event["record_no"],
-            "field": "",
-            "code": "NO_ROUTE",
-            "reason": "本轉介類別尚無分派規則，已交由毒防局人工處理。",
-            "received_at": event["received_at"],
-            "original": event["personal"],
-        },
+        dead_letter(
+            submission_id=event["submission_id"],
+            record_no=event["record_no"],
+            partner=event["source"],
+            inbound_format=event["format"],
+            field="",
+            code="NO_ROUTE",
+            reason="本轉介類別尚無分派規則，已交由毒防局人工處理。",
+            received_at=event["received_at"],
+            original=event["personal"],
+        ),
     )

@@ -28,6 +28,7 @@ from adapters.base import (
 )
 from adapters.validation.national_id import mask_ids
 from processors import ids, intake
+from processors.dead_letters import dead_letter
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
 from streams import metrics
@@ -417,19 +418,18 @@ class Intake:
         await self._send(
             self._topics.dead_letters,
             submission.submission_id.encode(),
-            {
-                "dead_letter_id": ids.dead_letter_id(submission.submission_id, rejection.record_no),
-                "submission_id": submission.submission_id,
-                "partner": submission.partner,
-                "format": submission.adapter.format,
-                "record_no": rejection.record_no,
-                "field": rejection.field,
-                "code": rejection.code,
-                "reason": mask_ids(rejection.reason),
-                "received_at": submission.received_at,
-                "context": submission.context,
-                "original": envelopes.seal(quarantine, key_id, rejection.raw).as_record(),
-            },
+            dead_letter(
+                submission_id=submission.submission_id,
+                record_no=rejection.record_no,
+                partner=submission.partner,
+                inbound_format=submission.adapter.format,
+                field=rejection.field,
+                code=rejection.code,
+                reason=rejection.reason,
+                received_at=submission.received_at,
+                original=envelopes.seal(quarantine, key_id, rejection.raw).as_record(),
+                context=submission.context,
+            ),
         )
 
     async def _refuse(
