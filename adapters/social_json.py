@@ -5,8 +5,9 @@ JSON over HTTPS, UTF-8, camelCase keys, one message or an array of them (PARTNER
 
 * ``ADULT_USER_REFERRAL`` — a child case revealed an adult drug user (成人藥癮者轉介) → kind ``ADULT_USER``;
 * ``YOUTH_DRUG_USE_NOTICE`` — a youth drug-use notice (兒少施用毒品通報) → kind ``YOUTH_DRUG_USE``;
-* ``STATUS`` — the common status update; ``dispatchTo`` (``EDU`` / ``YOUTH_COUNSEL``) is SOCIAL's dispatch
-  (派案) of a youth notice, carried as ``redirect_to``.
+* ``STATUS`` — the common status update; ``dispatchTo`` (``EDU`` / ``YOUTH_COUNSEL``,
+  :data:`adapters.agencies.DISPATCH_TARGETS`) is SOCIAL's dispatch (派案) of a youth notice, carried as
+  ``redirect_to`` like any partner's ``redirectTo`` of a REDIRECTED referral (再轉).
 
 The subject block (``adult`` / ``youth``) is also the shape BUREAU uses for its referrals' ``subject`` and
 JUV_COURT for its ``youth``: :class:`SubjectFields` and :func:`subject_of` are shared with those adapters.
@@ -21,6 +22,7 @@ from typing import Annotated, Final
 
 from pydantic import PlainValidator
 
+from adapters.agencies import DISPATCH_TARGETS
 from adapters.base import (
     FieldError,
     InboundAdapter,
@@ -55,8 +57,6 @@ from adapters.status_json import (
 FORMAT: Final = "SOCIAL_JSON"
 ADULT_USER_LEGAL_BASIS: Final = "毒品危害防制條例第2條之1"
 YOUTH_LEGAL_BASIS: Final = "兒童及少年福利與權益保障法第53條"
-DISPATCH_TARGETS: Final = frozenset({"EDU", "YOUTH_COUNSEL"})
-"""Where SOCIAL may dispatch a youth drug-use notice: in school → 教育局, not in school → 少輔會."""
 MAX_CHILD_AGE: Final = 17
 DRUG_TIERS: Final = range(1, 5)
 AGENCY_CODE: Final = re.compile(r"[A-Z_]+")

@@ -6,6 +6,10 @@ The common shape (PARTNER_FORMATS.md, "Status updates")::
     {"referralId": "R-…", "status": "REJECTED", "reasonCode": "NO_CAPACITY",
      "at": "2025-07-16T09:00:00+08:00", "note": "…"}
 
+A partner that hands the referral on to another agency (再轉) reports ``"status": "REDIRECTED"`` with
+``"redirectTo"`` naming that agency's code (:data:`adapters.agencies.ASSIGNMENT_AGENCIES`); the hub then makes
+the new agency's assignment. ``redirectTo`` goes with REDIRECTED and nothing else.
+
 NGOs post it as it is (an optional ``"type": "STATUS"`` is tolerated); SOCIAL and BUREAU wrap it in their own
 typed messages and reuse :func:`parse_status_message`. The update's ``partner_ref`` is
 ``referralId|status|at`` (``at`` in Asia/Taipei), so an identical re-send is recognised as a duplicate and a
@@ -34,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
+from adapters.agencies import ASSIGNMENT_AGENCIES
 from adapters.base import (
     FieldError,
     Gender,
@@ -60,7 +65,7 @@ WHOLE_RECORD: Final = "(整筆)"
 """The rejection ``field`` when the problem is the message itself, not one of its fields."""
 MAX_REF_LENGTH: Final = 64
 
-STATES: Final = ("ACKNOWLEDGED", "ACCEPTED", "REJECTED", "IN_PROGRESS", "COMPLETED", "CANCELLED")
+STATES: Final = ("ACKNOWLEDGED", "ACCEPTED", "REJECTED", "REDIRECTED", "IN_PROGRESS", "COMPLETED", "CANCELLED")
 """The lifecycle states a receiving partner may report, in lifecycle order (the hub sets the others itself)."""
 REASON_CODES: Final = ("NO_CONTACT", "NOT_ELIGIBLE", "NO_CAPACITY", "DECLINED", "REFERRED_ELSEWHERE", "OTHER")
 REFERRAL_ID: Final = re.compile(r"R-[0-9a-f]{20}")
@@ -544,7 +549,7 @@ def _reason_code(text: str) -> str:
 
 
 class StatusMessage(JsonModel):
-    """``{"referralId", "status", "reasonCode", "at", "note"}``, checked in this order."""
+    """``{"referralId", "status", "reasonCode", "at", "note"}``, checked in this order; then where it goes next."""
 
     referral_id: ReferralId
     status: Annotated[str, PlainValidator(required(_state))]
@@ -552,6 +557,7 @@ class StatusMessage(JsonModel):
     at: OffsetDateTime
     note: FreeText = None
     dispatch_to: FreeText = None
+    redirect_to: FreeText = None
 
 
 def parse_status_message(
@@ -574,7 +580,8 @@ def parse_status_message(
             "REASON_REQUIRED",
             f"狀態為 REJECTED 時須填寫原因代碼，請填寫 {'、'.join(REASON_CODES)} 其中之一。",
         )
-    redirect_to = _dispatch_target(message, where, dispatch_targets)
+    redirected = _redirect_target(message, where)
+    dispatched = _dispatch_target(message, where, dispatch_targets)
     return InboundStatusUpdate(
         record_no=record_no,
         partner_ref=status_ref(message.referral_id, message.status, message.at),
@@ -583,10 +590,29 @@ def parse_status_message(
         at=message.at,
         raw=raw,
         reason_code=message.reason_code,
-        redirect_to=redirect_to,
+        redirect_to=redirected or dispatched,  # never both: a dispatch cannot go with REDIRECTED
         # A note may name the person or their family: it travels sealed, never as an attribute.
         personal_extra={"note": message.note} if message.note else {},
     )
+
+
+def _redirect_target(message: StatusMessage, where: str) -> str | None:
+    """再轉: the agency a REDIRECTED referral goes to next; any agency the hub delivers to."""
+    agencies = "、".join(ASSIGNMENT_AGENCIES)
+    if message.redirect_to is None:
+        if message.status == "REDIRECTED":
+            detail = f"狀態為 REDIRECTED（再轉）時須填寫再轉單位的機關代碼，請填寫 {agencies} 其中之一。"
+            raise reject(where, "redirectTo", "REDIRECT_TARGET_REQUIRED", detail)
+        return None
+    if message.status != "REDIRECTED":
+        # A target on any other state is ambiguous: did the partner mean to hand the case on, or not?
+        detail = "只有狀態為 REDIRECTED（再轉）時才能填寫再轉單位，請移除 redirectTo，或將狀態改為 REDIRECTED。"
+        raise reject(where, "redirectTo", "REDIRECT_CONFLICT", detail)
+    target = clean(message.redirect_to).upper()
+    if target not in ASSIGNMENT_AGENCIES:
+        detail = f"{quote(message.redirect_to)}不是本平台的機關代碼，請填寫 {agencies} 其中之一。"
+        raise reject(where, "redirectTo", "INVALID_REDIRECT_TARGET", detail)
+    return target
 
 
 def _dispatch_target(message: StatusMessage, where: str, targets: frozenset[str]) -> str | None:
@@ -607,6 +633,13 @@ def _dispatch_target(message: StatusMessage, where: str, targets: frozenset[str]
             "dispatchTo",
             "DISPATCH_CONFLICT",
             f"狀態為 {message.status} 的通報不能同時派案，請移除 dispatchTo 或改以 ACCEPTED 回報派案。",
+        )
+    if message.status == "REDIRECTED":
+        raise reject(
+            where,
+            "dispatchTo",
+            "DISPATCH_CONFLICT",
+            "再轉（REDIRECTED）請以 redirectTo 填寫再轉單位，請移除 dispatchTo。",
         )
     return target
 

@@ -19,6 +19,10 @@ SCHEMA_NAMES = (
     "contact_event",
     "treatment_hours",
     "erasure_order",
+    "sla_event",
+    "protection_gap",
+    "journey_step",
+    "clock_check",
 )
 
 

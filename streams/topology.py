@@ -8,32 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DAY_MS = 24 * 60 * 60 * 1000
+from adapters.agencies import ASSIGNMENT_AGENCIES  # one list for adapters, processors and topics
 
-# Agencies that receive assignments (DOMAIN.md partner codes); one topic each, so each agency reads only
-# its own work (need to know).
-ASSIGNMENT_AGENCIES = (
-    "SOCIAL",
-    "BUREAU",
-    "HEALTH",
-    "LABOUR",
-    "EDU",
-    "YOUTH_COUNSEL",
-    "HOSP_KSPH",
-    "HOSP_KMUH",
-    "HOSP_CGMH",
-    "HOSP_AFKH",
-    "HOSP_CSH",
-    "HOSP_EDAH",
-    "HOSP_TZHH",
-    "HOSP_AFZY",
-    "NGO_DAWNING",
-    "NGO_MUEN",
-    "NGO_LIBERTAS",
-    "NGO_MICHAEL",
-    "NGO_DPF",
-    "NGO_AFTERCARE",
-)
+DAY_MS = 24 * 60 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -82,6 +59,12 @@ REFERRAL_UPDATES = TopicSpec("referrals.updates", "status_report", "partners' an
 CONTACTS = TopicSpec("casework.contacts", "contact_event", "follow-up contacts, key subject_id")
 TREATMENT_HOURS = TopicSpec("casework.treatment_hours", "treatment_hours", "community-treatment hours, key referral_id")
 ERASURE_ORDERS = TopicSpec("erasure.orders", "erasure_order", "juvenile record-erasure orders, key order_no")
+SLA_EVENTS = TopicSpec("sla.events", "sla_event", "SLA warnings, breaches, escalations, met, expired; key referral_id")
+SLA_CHECKS = TopicSpec(
+    "sla.checks", "clock_check", "the timer's nudges to the clock owner, key referral_id", retention_ms=7 * DAY_MS
+)
+JOURNEY_STEPS = TopicSpec("journeys.steps", "journey_step", "steps of each person's journey, key subject_id")
+PROTECTION_GAPS = TopicSpec("protection.gaps", "protection_gap", "break points opened and closed, key subject_id")
 
 
 def assignment_topic(agency: str) -> TopicSpec:
@@ -101,5 +84,9 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     CONTACTS,
     TREATMENT_HOURS,
     ERASURE_ORDERS,
+    SLA_EVENTS,
+    SLA_CHECKS,
+    JOURNEY_STEPS,
+    PROTECTION_GAPS,
     *ASSIGNMENTS.values(),
 )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final
 
+from adapters.agencies import HOSPITALS
 from adapters.outbound import Rendered
 from adapters.outbound.common_status import render_assignments_json
 from adapters.outbound.fhir import render_treatment_referrals
@@ -26,16 +27,6 @@ LABOUR_CSV: Final = "LABOUR_CSV"
 PROS_XML: Final = "PROS_XML"
 FHIR: Final = "FHIR"
 
-_HOSPITALS: Final = (
-    "HOSP_KSPH",
-    "HOSP_KMUH",
-    "HOSP_CGMH",
-    "HOSP_AFKH",
-    "HOSP_CSH",
-    "HOSP_EDAH",
-    "HOSP_TZHH",
-    "HOSP_AFZY",
-)
 _PROSECUTORS: Final = ("PROS_KS", "PROS_CT", "PROS_MIL")
 
 OUTBOUND_FORMAT: Final[Mapping[str, str]] = MappingProxyType(
@@ -43,7 +34,7 @@ OUTBOUND_FORMAT: Final[Mapping[str, str]] = MappingProxyType(
         "SOCIAL": SOCIAL_JSON,
         "LABOUR": LABOUR_CSV,
         "HEALTH": FHIR,
-        **dict.fromkeys(_HOSPITALS, FHIR),
+        **dict.fromkeys(HOSPITALS, FHIR),
         **dict.fromkeys(_PROSECUTORS, PROS_XML),
     }
 )

@@ -14,6 +14,7 @@ HERE = Path(__file__).parent
 CASES = [
     SAMPLES / "social_youth_notice.json",
     HERE / "social_adult_and_dispatch.json",
+    HERE / "social_redirect.json",
 ]
 
 

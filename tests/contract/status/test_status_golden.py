@@ -12,6 +12,7 @@ from tests.contract.golden import check_json, parse_to_json
 HERE = Path(__file__).parent
 CASES = [
     HERE / "status_ngo_updates.json",
+    HERE / "status_redirects.json",
 ]
 
 

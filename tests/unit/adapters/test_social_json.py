@@ -189,6 +189,15 @@ def test_status_without_dispatch() -> None:
     assert update.redirect_to is None
 
 
+def test_social_redirects_like_any_partner_and_dispatch_cannot_ride_along() -> None:
+    [update] = parse(status(dispatchTo=None, status="REDIRECTED", redirectTo="BUREAU")).accepted
+    assert isinstance(update, InboundStatusUpdate)
+    assert (update.state, update.redirect_to) == ("REDIRECTED", "BUREAU")
+    rejection = only_rejection(status(status="REDIRECTED", redirectTo="BUREAU"))
+    assert (rejection.field, rejection.code) == ("dispatchTo", "DISPATCH_CONFLICT")
+    assert "redirectTo" in rejection.reason
+
+
 # --- a batch
 
 

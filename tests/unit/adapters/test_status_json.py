@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from adapters import status_json
+from adapters.agencies import ASSIGNMENT_AGENCIES
 from adapters.base import FieldError, InboundStatusUpdate, ParseResult, RecordRejection, SubmissionRefused
 from adapters.status_json import (
     ADAPTER,
@@ -103,7 +104,8 @@ def test_update_becomes_a_status_update() -> None:
 @pytest.mark.parametrize("state", status_json.STATES)
 def test_every_partner_state_is_accepted(state: str) -> None:
     reason = "NO_CAPACITY" if state == "REJECTED" else None
-    assert only_accepted(encode(update(status=state, reasonCode=reason))).state == state
+    target = "LABOUR" if state == "REDIRECTED" else None
+    assert only_accepted(encode(update(status=state, reasonCode=reason, redirectTo=target))).state == state
 
 
 @pytest.mark.parametrize("code", status_json.REASON_CODES)
@@ -146,6 +148,46 @@ def test_dispatch_to_is_ignored_for_partners_that_do_not_dispatch() -> None:
     assert only_accepted(encode(update(dispatchTo="EDU"))).redirect_to is None
 
 
+# --- 再轉: REDIRECTED names the next agency in redirectTo
+
+
+def test_redirect_names_the_next_agency() -> None:
+    record = only_accepted(encode(update(status="REDIRECTED", reasonCode="REFERRED_ELSEWHERE", redirectTo=" labour ")))
+    assert (record.state, record.redirect_to, record.reason_code) == ("REDIRECTED", "LABOUR", "REFERRED_ELSEWHERE")
+
+
+@pytest.mark.parametrize("agency", ASSIGNMENT_AGENCIES)
+def test_any_agency_of_the_hub_may_be_the_next_one(agency: str) -> None:
+    assert only_accepted(encode(update(status="REDIRECTED", redirectTo=agency))).redirect_to == agency
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "words"),
+    [
+        ({"status": "REDIRECTED"}, "REDIRECT_TARGET_REQUIRED", "須填寫再轉單位"),
+        ({"status": "REDIRECTED", "redirectTo": "  "}, "REDIRECT_TARGET_REQUIRED", "須填寫再轉單位"),
+        (
+            {"status": "REDIRECTED", "redirectTo": "台北市毒防中心"},
+            "INVALID_REDIRECT_TARGET",
+            "「台北市毒防中心」不是本平台的機關代碼",
+        ),
+        ({"status": "REDIRECTED", "redirectTo": "POLICE"}, "INVALID_REDIRECT_TARGET", "「POLICE」不是本平台的機關代碼"),
+        ({"status": "ACCEPTED", "redirectTo": "LABOUR"}, "REDIRECT_CONFLICT", "請移除 redirectTo"),
+    ],
+)
+def test_a_bad_redirect_is_rejected_naming_redirect_to(overrides: dict[str, str], code: str, words: str) -> None:
+    rejection = only_rejection(encode(update(**overrides)))
+    assert (rejection.field, rejection.code) == ("redirectTo", code)
+    assert "redirectTo" in rejection.reason and words in rejection.reason
+    assert "Traceback" not in rejection.reason
+
+
+def test_redirect_to_is_read_even_where_dispatch_is_not() -> None:
+    """dispatchTo is SOCIAL's alone; redirectTo is every partner's."""
+    record = parse_status_message(update(status="REDIRECTED", redirectTo="HEALTH"), 1, b"")
+    assert record.redirect_to == "HEALTH"
+
+
 def test_unknown_keys_are_ignored() -> None:
     assert only_accepted(encode(update(caseWorker="王社工", extra={"a": 1}))).state == "ACCEPTED"
 
@@ -184,7 +226,8 @@ def test_escaped_unicode_is_read() -> None:
         ({"referralId": 12}, "referralId", "INVALID_TYPE"),
         ({"status": None}, "status", "MISSING_VALUE"),
         ({"status": "CLOSED"}, "status", "INVALID_STATUS"),
-        ({"status": "REDIRECTED"}, "status", "INVALID_STATUS"),
+        ({"status": "DONE"}, "status", "INVALID_STATUS"),
+        ({"status": "REDIRECTED", "redirectTo": 7}, "redirectTo", "INVALID_TYPE"),
         ({"status": ["ACCEPTED"]}, "status", "INVALID_TYPE"),
         ({"status": "REJECTED"}, "reasonCode", "REASON_REQUIRED"),
         ({"status": "REJECTED", "reasonCode": " "}, "reasonCode", "REASON_REQUIRED"),
@@ -393,6 +436,7 @@ def test_parse_status_message_with_dispatch() -> None:
         ({"dispatchTo": "POLICE"}, "INVALID_DISPATCH_TARGET"),
         ({"dispatchTo": "EDU", "status": "REJECTED", "reasonCode": "OTHER"}, "DISPATCH_CONFLICT"),
         ({"dispatchTo": "EDU", "status": "CANCELLED"}, "DISPATCH_CONFLICT"),
+        ({"dispatchTo": "EDU", "status": "REDIRECTED", "redirectTo": "LABOUR"}, "DISPATCH_CONFLICT"),
     ],
 )
 def test_parse_status_message_rejects_bad_dispatch(overrides: dict[str, str], code: str) -> None:
