@@ -23,7 +23,7 @@ class State(StrEnum):
 
 TERMINAL = frozenset({State.CLOSED, State.REJECTED, State.REDIRECTED, State.CANCELLED, State.EXPIRED})
 
-_FORWARD = (
+FORWARD = (
     State.SUBMITTED,
     State.ROUTED,
     State.DELIVERED,
@@ -33,7 +33,8 @@ _FORWARD = (
     State.COMPLETED,
     State.CLOSED,
 )
-_RANK = {state: rank for rank, state in enumerate(_FORWARD)}
+"""The forward path, in order: a later state implies the earlier ones."""
+_RANK = {state: rank for rank, state in enumerate(FORWARD)}
 
 # A receiving partner may skip steps forward (a hospital that answers "accepted" has also received it);
 # exits are allowed from any open state; nothing leaves a terminal state.

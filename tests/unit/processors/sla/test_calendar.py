@@ -1,7 +1,6 @@
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from processors.sla.calendar import TAIPEI, WorkingCalendar
-from processors.sla.clocks import ClockPolicy, DueIndex, deadlines
 
 
 def test_taiwan_make_up_workdays_and_holidays() -> None:
@@ -24,24 +23,3 @@ def test_operator_typhoon_day_off() -> None:
 def test_three_working_days_skip_the_weekend() -> None:
     friday = datetime(2025, 7, 18, 15, 0, tzinfo=TAIPEI)
     assert WorkingCalendar().add_working_days(friday, 3) == datetime(2025, 7, 23, 15, 0, tzinfo=TAIPEI)
-
-
-def test_warning_at_80_percent_in_the_clocks_own_measure() -> None:
-    start = datetime(2025, 7, 15, 9, 0, tzinfo=TAIPEI)
-    elapsed = deadlines(ClockPolicy("CP_TRIAGE", timedelta(hours=24)), start, WorkingCalendar())
-    assert elapsed.warning_at == start + timedelta(hours=19, minutes=12)
-    assert elapsed.due_at == start + timedelta(hours=24)
-    working = deadlines(ClockPolicy("SERVICE_ACK", 5, "WORKING_DAYS"), start, WorkingCalendar())
-    assert working.warning_at == datetime(2025, 7, 21, 9, 0, tzinfo=TAIPEI)  # 4 working days
-    assert working.due_at == datetime(2025, 7, 22, 9, 0, tzinfo=TAIPEI)
-
-
-def test_a_tick_pops_only_what_falls_due() -> None:
-    index = DueIndex()
-    base = datetime(2025, 7, 15, tzinfo=TAIPEI)
-    for n in range(1000):
-        index.add(base + timedelta(minutes=n), f"c{n}")
-    assert index.due(base + timedelta(minutes=2)) == ["c0", "c1", "c2"]
-    index.remove(base + timedelta(minutes=3), "c3")
-    assert index.due(base + timedelta(minutes=4)) == ["c4"]
-    assert len(index) == 995
