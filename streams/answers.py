@@ -8,14 +8,16 @@ flushed to its changelog before the status change is sent, and a redelivered ans
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
 from processors.dead_letters import dead_letter
-from processors.ledger import UpdateRefused, plan_update
-from streams import metrics
-from streams.topology import DEAD_LETTERS, REFERRAL_STATUS, REFERRAL_UPDATES
+from processors.ledger import LedgerEntry, UpdateRefused, plan_update
+from processors.lifecycle import TERMINAL, State
+from streams import journeys, metrics, sla
+from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_STATUS, REFERRAL_UPDATES
 
 if TYPE_CHECKING:
     from streams.app import Hub
@@ -23,6 +25,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _NOTHING_SEALED = {"key_id": "", "nonce": b"", "ciphertext": b""}
+
+DISPATCHED = "DISPATCHED"
+"""The pseudo-state that meets SOCIAL's dispatch (派案) clock: its dispatch created the target's assignment."""
+
+_UNANSWERED = frozenset({State.ROUTED, State.DELIVERED})
+_ACCEPTED = frozenset({State.ACCEPTED, State.IN_PROGRESS, State.COMPLETED, State.CLOSED})
 
 
 def register_answers(hub: Hub) -> None:
@@ -57,8 +65,57 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
             ),
         )
         return
+    events: list[dict[str, Any]] = []
     if plan.changed:
         hub.ledger[referral_id] = plan.entry
+        events = _clocks_after(hub, plan.entry, plan.statuses, plan.assignments)
         await hub.app.producer.flush()
+        _observe_answer_times(entry, plan.statuses)
+    key = referral_id.encode()
+    for assignment in plan.assignments:
+        await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     for status in plan.statuses:
-        await hub.topics[REFERRAL_STATUS.name].send(key=referral_id.encode(), value=status)
+        await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
+    await sla.send_events(hub, key, events)
+    await journeys.send_state_steps(hub, plan.entry["subject_id"], plan.statuses)
+
+
+def _clocks_after(
+    hub: Hub, entry: LedgerEntry, statuses: list[dict[str, Any]], assignments: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Clocks follow the answer: states meet or stop them; a dispatch meets SOCIAL's; a new target gets its own."""
+    referral_id = entry["referral_id"]
+    events: list[dict[str, Any]] = []
+    if assignments:
+        open_routes = [
+            (destination, False)
+            for destination, delivery in entry["destinations"].items()
+            if State(delivery["state"]) not in TERMINAL
+        ]
+        template = entry["template"]
+        event_like = {**template, "received_at": datetime.fromisoformat(template["received_at"])}
+        routed_at: datetime = assignments[0]["routed_at"]
+        events += sla.keep(hub, referral_id, sla.started(hub, event_like, open_routes, routed_at))
+    changes = [(s["destination"], s["state"], s["at"]) for s in statuses]
+    changes += [
+        (s["by"], DISPATCHED, s["at"]) for s in statuses if s["state"] == State.ROUTED and s.get("rule") == "DISPATCH"
+    ]
+    events += sla.after_states(hub, referral_id, changes)
+    return events
+
+
+def _observe_answer_times(before: LedgerEntry, statuses: list[dict[str, Any]]) -> None:
+    """Time from routing to a partner's first acknowledgement and to its acceptance (per partner)."""
+    for status in statuses:
+        delivery = before["destinations"].get(status["destination"])
+        if delivery is None or status["by"] != status["destination"]:
+            continue
+        routed = [t for t in delivery["history"] if t["state"] == State.ROUTED]
+        if not routed:
+            continue
+        waited = max((status["at"] - datetime.fromisoformat(routed[-1]["at"])).total_seconds(), 0.0)
+        was, now = State(delivery["state"]), State(status["state"])
+        if was in _UNANSWERED and now not in _UNANSWERED | {State.CANCELLED, State.EXPIRED}:
+            metrics.TIME_TO_ACKNOWLEDGE.labels(status["destination"]).observe(waited)
+        if was not in _ACCEPTED and now in _ACCEPTED:
+            metrics.TIME_TO_ACCEPT.labels(status["destination"]).observe(waited)

@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
+from prometheus_client import REGISTRY
 
-from streams import codecs
+from processors.journeys import journey as journey_logic
+from processors.journeys.policy import JourneyPolicy
+from processors.sla.calendar import WorkingCalendar
+from processors.sla.policy import SlaPolicy, load_policy
+from streams import codecs, gauges, sla
+from streams.clock import HubClock
+from streams.due import OwnedDueIndex
 from streams.gateway.intake import Intake, Topics
 from streams.gateway.outbox import Outbox
 from streams.gateway.reader import TopicReader
@@ -26,6 +34,7 @@ from streams.topology import (
     DEAD_LETTERS,
     ERASURE_ORDERS,
     INBOUND_RAW,
+    JOURNEY_STEPS,
     REFERRAL_EVENTS,
     REFERRAL_UPDATES,
     TREATMENT_HOURS,
@@ -44,8 +53,20 @@ class Hub:
     secrets: HubSecrets
     partners: PartnerDirectory
     app: faust.App
+    clock: HubClock
     topics: dict[str, Any]
     ledger: Any
+    clocks: Any
+    """sla-clocks: referral id → its SLA clocks (processors.sla.referral_clocks.ReferralClocks)."""
+    journeys: Any
+    """journeys: subject id → the person's journey (processors.journeys.journey.Journey)."""
+    lectures: Any
+    """lecture-notices: subject id → the lecture notices (講習通知) routed for that person, oldest first."""
+    clock_index: OwnedDueIndex
+    journey_index: OwnedDueIndex
+    policy: SlaPolicy
+    journey_policy: JourneyPolicy
+    calendar: WorkingCalendar
     vault: KeyVault
     intake: Intake
     outbox: Outbox
@@ -79,15 +100,14 @@ def create_hub(settings: Settings) -> Hub:
         producer_max_request_size=4 * settings.max_body_bytes,
     )
     topics = {spec.name: _topic(app, spec) for spec in ALL_TOPICS}
-    ledger = app.Table(
-        "referral-ledger",
-        default=None,
-        partitions=settings.partitions,
-        # JSON keys: faust-streaming 0.15.3 decodes changelog keys with JSON during recovery whatever the
-        # table's schema says, so a "raw" key would make every restart fail to restore the ledger.
-        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
-        help="Delivery ledger: per referral, per destination state and history (no personal data).",
+    ledger = _table(
+        app, settings, "referral-ledger", "Delivery ledger: per referral, per destination state and history."
     )
+    clocks = _table(app, settings, "sla-clocks", "SLA clocks per referral, on the referral's partition.")
+    journeys = _table(app, settings, "journeys", "One journey per person (pseudonymous subject id) and its gaps.")
+    lectures = _table(app, settings, "lecture-notices", "Lecture notices per person, for the first/repeat programme.")
+    clock = HubClock(movable=settings.movable_clock)
+    policy = load_policy(settings.sla_policy_file)
     secrets = load_or_create(settings.secrets_file)
 
     async def send(topic: str, key: bytes, value: Any) -> None:
@@ -116,6 +136,7 @@ def create_hub(settings: Settings) -> Hub:
             erasure_orders=ERASURE_ORDERS.name,
         ),
         secrets.lookup_key,
+        now=clock.now,
     )
     reader = TopicReader(settings.bootstrap_servers)
     hub = Hub(
@@ -123,8 +144,17 @@ def create_hub(settings: Settings) -> Hub:
         secrets=secrets,
         partners=PartnerDirectory.load(settings.partners_file),
         app=app,
+        clock=clock,
         topics=topics,
         ledger=ledger,
+        clocks=clocks,
+        journeys=journeys,
+        lectures=lectures,
+        clock_index=OwnedDueIndex(REFERRAL_EVENTS.name, settings.partitions, sla.clocks_next_instant),
+        journey_index=OwnedDueIndex(JOURNEY_STEPS.name, settings.partitions, journey_logic.next_instant),
+        policy=policy,
+        journey_policy=JourneyPolicy.from_mapping(policy.journey),
+        calendar=WorkingCalendar(_dates(settings.calendar_days_off), _dates(settings.calendar_workdays)),
         vault=vault,
         intake=intake,
         outbox=Outbox(reader, vault),
@@ -139,15 +169,35 @@ def create_hub(settings: Settings) -> Hub:
     app.task(run_vault)
 
     setup_prometheus_sensors(app, name_prefix="faust")
+    REGISTRY.register(gauges.TableGauges(lambda: list(ledger.values()), lambda: list(journeys.values())))
 
     from streams.answers import register_answers
     from streams.gateway import views
+    from streams.journeys import register_journeys
     from streams.router import register_router
 
     register_router(hub)
     register_answers(hub)
+    sla.register_clocks(hub)
+    register_journeys(hub)
     views.register(hub)
     return hub
+
+
+def _table(app: faust.App, settings: Settings, name: str, help_text: str) -> Any:
+    return app.Table(
+        name,
+        default=None,
+        partitions=settings.partitions,
+        # JSON keys: faust-streaming 0.15.3 decodes changelog keys with JSON during recovery whatever the
+        # table's schema says, so a "raw" key would make every restart fail to restore the table.
+        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
+        help=help_text,
+    )
+
+
+def _dates(text: str) -> list[date]:
+    return [date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()]
 
 
 def _topic(app: faust.App, spec: TopicSpec) -> Any:

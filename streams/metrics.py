@@ -20,3 +20,24 @@ RECEIPT_TO_ASSIGNMENT = Histogram(
     ["kind"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+SLA_EVENTS = Counter(
+    "refhub_sla_events",
+    "SLA clock events (WARNING, BREACH, ESCALATION, MET, EXPIRED, LATE_NOTICE) by clock and responsible partner",
+    ["clock", "partner", "type"],
+)
+GAP_EVENTS = Counter(
+    "refhub_protection_gap_events", "Break points (斷點) opened and closed, by type", ["gap_type", "status"]
+)
+_ANSWER_BUCKETS = (60, 300, 900, 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
+TIME_TO_ACKNOWLEDGE = Histogram(
+    "refhub_time_to_acknowledge_seconds",
+    "From routing to the receiving partner's first answer (acknowledge, accept or reject)",
+    ["partner"],
+    buckets=_ANSWER_BUCKETS,
+)
+TIME_TO_ACCEPT = Histogram(
+    "refhub_time_to_accept_seconds",
+    "From routing to the receiving partner's acceptance",
+    ["partner"],
+    buckets=_ANSWER_BUCKETS,
+)

@@ -8,16 +8,15 @@ flushed before any assignment is sent, so a redelivery after a crash re-sends by
 from __future__ import annotations
 
 import logging
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
 from processors.dead_letters import dead_letter
 from processors.ledger import plan_routing
-from processors.routing import NoRoute
-from streams import metrics
+from processors.routing import NoRoute, RouteRefused
+from streams import journeys, metrics, sla
 from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_EVENTS, REFERRAL_STATUS
 
 if TYPE_CHECKING:
@@ -36,10 +35,15 @@ def register_router(hub: Hub) -> None:
 
 
 async def route_one(hub: Hub, event: dict[str, Any]) -> None:
-    key = event["referral_id"].encode()
-    now = datetime.now(UTC)
+    referral_id = event["referral_id"]
+    key = referral_id.encode()
+    now = hub.clock.now()
+    earlier_lectures = _earlier_lectures(hub, event)
     try:
-        plan = plan_routing(event, hub.ledger.get(event["referral_id"]), now)
+        plan = plan_routing(event, hub.ledger.get(referral_id), now, earlier_lectures=earlier_lectures)
+    except RouteRefused as refused:
+        await _dead_letter_unroutable(hub, event, str(refused), code=refused.code, partner_reason=refused.reason)
+        return
     except NoRoute as missing:
         await _dead_letter_unroutable(hub, event, str(missing))
         return
@@ -47,25 +51,50 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     if unknown:
         await _dead_letter_unroutable(hub, event, f"no assignment topic for {', '.join(unknown)}")
         return
+    if not plan.assignments:
+        return  # an older version, or a conflicting copy of this one: the newer state stands
+    routed_at: datetime = plan.assignments[0]["routed_at"]
+    clocks = sla.started(hub, event, [(a["destination"], a["copy"]) for a in plan.assignments], routed_at)
     if plan.first_time:
-        hub.ledger[event["referral_id"]] = plan.entry
-        # The ledger write must be durable before the outputs exist (see module docstring).
+        hub.ledger[referral_id] = plan.entry
+        if event["kind"] == "LECTURE":
+            hub.lectures[event["subject_id"]] = [*(hub.lectures.get(event["subject_id"]) or []), referral_id]
+    sla_events = sla.keep(hub, referral_id, clocks)
+    if plan.first_time or clocks.clocks is not None:
+        # The table writes must be durable before the outputs exist (see module docstring).
         await hub.app.producer.flush()
     # Enqueued, not awaited one by one: Faust flushes the producer before it commits the offset.
     for assignment in plan.assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     for status in plan.statuses:
         await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
+    await sla.send_events(hub, key, sla_events)
+    destinations = [a["destination"] for a in plan.assignments]
+    await journeys.send_step(hub, journeys.referred_step(event, destinations, routed_at))
+    # The REFERRED step names every destination: only amendments' cancellations are news to the journey.
+    await journeys.send_state_steps(hub, event["subject_id"], [s for s in plan.statuses if s["state"] != "ROUTED"])
     if plan.first_time:
-        latency = time.time() - event["received_at"].timestamp()
+        latency = (routed_at - event["received_at"]).total_seconds()
         metrics.RECEIPT_TO_ASSIGNMENT.labels(event["kind"]).observe(max(latency, 0.0))
         for assignment in plan.assignments:
             metrics.ROUTED.labels(event["kind"], assignment["destination"]).inc()
 
 
-async def _dead_letter_unroutable(hub: Hub, event: dict[str, Any], reason: str) -> None:
+def _earlier_lectures(hub: Hub, event: dict[str, Any]) -> int:
+    """三四級毒品危害講習 分流: how many earlier lecture notices the hub holds for this person."""
+    if event["kind"] != "LECTURE":
+        return 0
+    return len([r for r in hub.lectures.get(event["subject_id"]) or [] if r != event["referral_id"]])
+
+
+_NO_RULE = "本轉介類別尚無分派規則，已交由毒防局人工處理。"
+
+
+async def _dead_letter_unroutable(
+    hub: Hub, event: dict[str, Any], reason: str, *, code: str = "NO_ROUTE", partner_reason: str = _NO_RULE
+) -> None:
     log.error("referral %s (%s) cannot be routed (%s); dead-lettered", event["referral_id"], event["kind"], reason)
-    metrics.DEAD_LETTERS.labels(event["source"], "NO_ROUTE").inc()
+    metrics.DEAD_LETTERS.labels(event["source"], code).inc()
     await hub.send(
         DEAD_LETTERS.name,
         event["submission_id"].encode(),
@@ -75,8 +104,8 @@ async def _dead_letter_unroutable(hub: Hub, event: dict[str, Any], reason: str) 
             partner=event["source"],
             inbound_format=event["format"],
             field="",
-            code="NO_ROUTE",
-            reason="本轉介類別尚無分派規則，已交由毒防局人工處理。",
+            code=code,
+            reason=partner_reason,
             received_at=event["received_at"],
             original=event["personal"],
         ),

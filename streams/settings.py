@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     """Faust's default (60 s) makes every join take ~30 s and a restart after kill -9 ~110 s."""
     max_body_bytes: int = 10 * 1024 * 1024
     log_level: str = "info"
+    sla_policy_file: Path | None = None
+    """A TOML policy table whose rows replace the defaults (processors/sla/default_policy.toml) by clock name."""
+    sla_tick_seconds: float = 1.0
+    """How often the worker looks for clocks falling due on the partitions it owns."""
+    calendar_days_off: str = ""
+    """Operator overrides, comma-separated ISO dates: typhoon days (停班) and other declared days off."""
+    calendar_workdays: str = ""
+    """Comma-separated ISO dates declared working days beyond the government calendar."""
+    movable_clock: bool = False
+    """Test deployments only: lets the operator move the hub's clock forward (POST /v1/admin/clock)."""
 
     @property
     def bootstrap_servers(self) -> list[str]:

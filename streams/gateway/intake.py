@@ -27,7 +27,7 @@ from adapters.base import (
     SubmissionRefused,
 )
 from adapters.validation.national_id import mask_ids
-from processors import ids, intake
+from processors import ids, intake, routing
 from processors.dead_letters import dead_letter
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
@@ -77,8 +77,17 @@ class Accepted:
 
 
 class Intake:
-    def __init__(self, vault: KeyVault, send: Send, ledger: LedgerView, topics: Topics, lookup_secret: bytes) -> None:
+    def __init__(
+        self,
+        vault: KeyVault,
+        send: Send,
+        ledger: LedgerView,
+        topics: Topics,
+        lookup_secret: bytes,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._vault = vault
+        self._now = now
         self._send = send
         self._ledger = ledger
         self._topics = topics
@@ -89,7 +98,7 @@ class Intake:
         self._seen_events: dict[str, None] = {}
 
     async def submit(self, partner: str, adapter: InboundAdapter, body: bytes) -> dict[str, Any]:
-        received_at = datetime.now(UTC)
+        received_at = self._now()
         submission_id = new_submission_id(received_at)
         try:
             result = adapter.parse(body, partner, received_at)
@@ -155,7 +164,10 @@ class Intake:
 
     # -- referrals -------------------------------------------------------------------------------------
 
-    def _referral(self, submission: Submission, record: InboundReferral) -> Accepted:
+    def _referral(self, submission: Submission, record: InboundReferral) -> Accepted | RecordRejection:
+        refused = _refused_by_routing(submission.partner, record)
+        if refused is not None:
+            return refused
         if not record.partner_ref:
             # A web form has no reference of its own: the submission names it.
             record = _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
@@ -227,12 +239,13 @@ class Intake:
             "state": record.state,
             "event_id": event_id,
             "reason_code": record.reason_code,
+            "redirect_to": record.redirect_to,
         }
         try:
             # Refused now, with a reason the clerk can act on: an illegal transition changes nothing.
             check_update(answer, cast(LedgerEntry, entry))
         except UpdateRefused as refused:
-            field = "referralId" if refused.code == "NOT_ADDRESSED_TO_YOU" else "status"
+            field = _refused_field(refused.code, record)
             return _rejection(record.record_no, record.raw, field, refused.code, refused.reason)
         if self._seen(event_id) or _answered_before(entry, event_id):
             return Accepted({**row, "duplicate": True}, None)
@@ -477,3 +490,44 @@ def _quarantine_key_id(submission_id: str) -> str:
 
 def new_submission_id(received_at: datetime) -> str:
     return f"SUB-{received_at:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+
+
+def _refused_by_routing(partner: str, record: InboundReferral) -> RecordRejection | None:
+    """A referral whose rule's criteria are not met (e.g. 家支計畫 without any criterion) is refused at once,
+    with the rule's reason, rather than receipted and dead-lettered later by the router."""
+    probe = {
+        "kind": record.kind,
+        "source": partner,
+        "service_type": record.service_type,
+        "attributes": dict(record.attributes),
+        "out_of_area": False,
+        "gender": None,
+        "district": None,
+    }
+    try:
+        routing.route(probe)
+    except routing.RouteRefused as refused:
+        field = "familySupport" if refused.rule_id == "SV-FAMILY" else "kind"
+        return _rejection(record.record_no, record.raw, field, refused.code, refused.reason)
+    except routing.NoRoute:
+        return None  # the router dead-letters what no rule covers, with the operators' reason
+    return None
+
+
+_TARGET_CODES = (
+    "REDIRECT",
+    "UNKNOWN_TARGET",
+    "TARGET_ALREADY",
+    "ALREADY_DISPATCHED",
+    "DISPATCH_NOT_ALLOWED",
+    "CANNOT_HAND_ON",
+)
+
+
+def _refused_field(code: str, record: InboundStatusUpdate) -> str:
+    """The field a clerk must fix: the referral number, the target named, or the status."""
+    if code == "NOT_ADDRESSED_TO_YOU":
+        return "referralId"
+    if code.startswith(_TARGET_CODES):
+        return "redirectTo" if record.state == "REDIRECTED" else "dispatchTo"
+    return "status"

@@ -196,6 +196,32 @@ def document() -> dict[str, Any]:
                     "responses": {"200": {"description": "Replay summary"}, "401": _error("Not an operator")},
                 }
             },
+            "/v1/admin/clock": {
+                "get": {
+                    "summary": "The hub's clock now, and whether this deployment may move it",
+                    "responses": {"200": {"description": '{"now": "…", "movable": false}'}},
+                },
+                "post": {
+                    "summary": "Test deployments (REFHUB_MOVABLE_CLOCK=true): move the hub's clock forward",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["advance_seconds"],
+                                    "properties": {"advance_seconds": {"type": "number", "minimum": 0}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": "The clock after the move"},
+                        "401": _error("Not an operator"),
+                        "409": _error("This deployment runs on the wall clock"),
+                    },
+                },
+            },
             "/healthz": {
                 "get": {
                     "security": [],

@@ -1,14 +1,19 @@
-"""The shape ``refhub status`` prints: one referral, its state per destination with history."""
+"""The shape ``refhub status`` prints: one referral, its state per destination with history, its SLA clocks,
+and — for operators — the person's open break points (斷點)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from processors.journeys.journey import open_gaps
 from processors.ledger import LedgerEntry
 
 
-def render(entry: LedgerEntry) -> dict[str, Any]:
-    return {
+def render(
+    entry: LedgerEntry, clocks: Mapping[str, Any] | None = None, journey: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
         "referral_id": entry["referral_id"],
         "kind": entry["kind"],
         "source": entry["source"],
@@ -21,4 +26,12 @@ def render(entry: LedgerEntry) -> dict[str, Any]:
             }
             for destination, delivery in entry["destinations"].items()
         },
+        "clocks": sorted(
+            (dict(clock) for clock in (clocks or {}).get("clocks", {}).values()),
+            key=lambda clock: (clock["due_at"], clock["clock"]),
+        ),
     }
+    if journey is not None:
+        # The person's gaps concern other agencies' referrals too: operators only (need to know).
+        view["open_gaps"] = [dict(gap) for gap in open_gaps(journey)]
+    return view

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from faust import web
@@ -98,7 +98,8 @@ def register(hub: Hub) -> None:
             entry = hub.ledger.get(referral_id)
             if entry is None or not (credential.operator or credential.code == entry["source"]):
                 return _error(self, 404, "UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
-            return self.json(status_view.render(entry))
+            journey = hub.journeys.get(entry["subject_id"]) or {} if credential.operator else None
+            return self.json(status_view.render(entry, hub.clocks.get(referral_id), journey))
 
     @app.page("/v1/outbox/assignments")
     class OutboxAssignments(web.View):
@@ -155,6 +156,28 @@ def register(hub: Hub) -> None:
                 return _error(self, 404, "UNKNOWN_PARTNER", f"未知的單位代碼 {partner}。")
             summary = await hub.replayer.replay(partner, since)
             return self.json(summary.as_json())
+
+    @app.page("/v1/admin/clock")
+    class Clock(web.View):
+        """Test deployments move the hub's clock forward, so a test can walk a referral past its deadlines."""
+
+        async def get(self, request: web.Request) -> web.Response:
+            return self.json({"now": hub.clock.now().isoformat(), "movable": hub.clock.movable})
+
+        async def post(self, request: web.Request) -> web.Response:
+            credential = _credential(hub, request)
+            if credential is None or not credential.operator:
+                return _error(self, 401, "UNAUTHENTICATED", "需要維運人員憑證。")
+            if not hub.clock.movable:
+                return _error(self, 409, "CLOCK_NOT_MOVABLE", "本系統使用實際時間，不能調整時鐘（僅測試環境可設定）。")
+            try:
+                seconds = float(json.loads(await request.read() or b"{}")["advance_seconds"])
+                now = hub.clock.advance(timedelta(seconds=seconds))
+            except (ValueError, KeyError, TypeError):
+                return _error(
+                    self, 400, "INVALID_REQUEST", '請以 {"advance_seconds": 90000} 指定往後調整的秒數（不可為負）。'
+                )
+            return self.json({"now": now.isoformat(), "movable": True})
 
     @app.page("/openapi.json")
     class OpenApi(web.View):

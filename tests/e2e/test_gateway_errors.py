@@ -100,3 +100,13 @@ def test_an_id_typed_into_the_wrong_field_is_never_echoed_in_clear(hub: HubProce
         if m.value["submission_id"] == receipt["submission_id"]
     ]
     assert letters and all(stray_id.encode() not in m.raw for m in letters)
+
+
+def test_the_clock_of_a_real_deployment_cannot_be_moved(hub: HubProcess) -> None:
+    body = b'{"advance_seconds": 86400}'
+    code, answer = hub.post("/v1/admin/clock", body, "application/json", "local-police-token")
+    assert code == 401 and answer["error"] == "UNAUTHENTICATED"
+    code, answer = hub.post("/v1/admin/clock", body, "application/json", "local-operator-token")
+    assert code == 409 and answer["error"] == "CLOCK_NOT_MOVABLE"
+    code, answer = hub.get("/v1/admin/clock", None)
+    assert code == 200 and answer["movable"] is False

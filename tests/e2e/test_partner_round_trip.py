@@ -145,6 +145,7 @@ def test_openapi_lists_every_endpoint(hub: HubProcess) -> None:
         "/v1/outbox/status",
         "/v1/outbox/reports",
         "/v1/admin/replay",
+        "/v1/admin/clock",
     } <= set(document["paths"])
     assert "application/xml" in document["paths"]["/v1/submissions"]["post"]["requestBody"]["content"]
 

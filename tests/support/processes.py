@@ -70,6 +70,7 @@ class HubProcess:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     starts: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -84,6 +85,7 @@ class HubProcess:
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
             "REFHUB_PARTNERS_FILE": str(REPO / "deploy" / "local" / "partners.toml"),
             "REFHUB_LOG_LEVEL": os.environ.get("REFHUB_TEST_LOG_LEVEL", "warn"),
+            **self.extra_env,
         }
 
     def start(self, timeout: float = 120.0) -> float:

@@ -1,0 +1,156 @@
+"""SLA clocks in Faust (時限管理): the clock table, the agents that keep it, and the per-worker timer.
+
+Clocks live in the ``sla-clocks`` table keyed by referral id, so they sit on the same partitions as the
+referral's ledger entry and are written by the agents that already own those partitions: the router starts
+them, the answers agent meets or stops them, the treatment-hours agent meets the monthly report, and the
+``check-clocks`` agent turns due instants into WARNING / BREACH / ESCALATION / EXPIRED events.
+
+The timer writes nothing. Every ``sla_tick_seconds`` each worker pops the keys falling due on the partitions
+it owns (a deadline index: the work per tick grows with what falls due, not with all open clocks) and posts a
+nudge on ``sla.checks`` keyed like the referral; the owning agent then decides at its own ``now``. A lost
+nudge is re-made when the index is rebuilt; a nudge for a clock already dealt with changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from faust.types import StreamT
+
+from processors.ledger import LedgerEntry, plan_expiry
+from processors.sla import referral_clocks
+from processors.sla.referral_clocks import ClockPlan, ReferralClocks
+from streams import journeys, metrics
+from streams.due import OwnedDueIndex, owned_partitions
+from streams.topology import REFERRAL_STATUS, SLA_CHECKS, SLA_EVENTS, TREATMENT_HOURS
+
+if TYPE_CHECKING:
+    from streams.app import Hub
+
+log = logging.getLogger(__name__)
+
+
+def clocks_next_instant(value: Any) -> datetime | None:
+    return referral_clocks.next_instant(value)
+
+
+def keep(hub: Hub, referral_id: str, plan: ClockPlan) -> list[dict[str, Any]]:
+    """Write a clock plan's new value (in the caller's stream context) and index it; returns its events."""
+    if plan.clocks is not None:
+        hub.clocks[referral_id] = plan.clocks
+        hub.clock_index.schedule(referral_id, plan.clocks)
+        for event in plan.events:
+            metrics.SLA_EVENTS.labels(event["clock"], event.get("destination") or "", event["type"]).inc()
+    return list(plan.events)
+
+
+def started(hub: Hub, event: Mapping[str, Any], routes: Iterable[tuple[str, bool]], routed_at: datetime) -> ClockPlan:
+    return referral_clocks.start_clocks(
+        hub.clocks.get(event["referral_id"]), event, list(routes), routed_at, hub.policy, hub.calendar
+    )
+
+
+def after_states(hub: Hub, referral_id: str, changes: Iterable[tuple[str, str, datetime]]) -> list[dict[str, Any]]:
+    """Meet or stop clocks for each (destination, state, at), in order; writes the table once."""
+    current: ReferralClocks | None = hub.clocks.get(referral_id)
+    events: list[dict[str, Any]] = []
+    changed = False
+    for destination, state, at in changes:
+        if current is None:
+            break
+        plan = referral_clocks.on_state(current, destination, state, at, hub.policy)
+        if plan.clocks is not None:
+            current, changed = plan.clocks, True
+        events.extend(plan.events)
+    return keep(hub, referral_id, ClockPlan(clocks=current if changed else None, events=events, expire=[]))
+
+
+async def send_events(hub: Hub, key: bytes, events: Iterable[Mapping[str, Any]]) -> None:
+    for event in events:
+        await hub.topics[SLA_EVENTS.name].send(key=key, value=dict(event))
+
+
+def register_clocks(hub: Hub) -> None:
+    app = hub.app
+
+    @app.agent(hub.topics[SLA_CHECKS.name], name="check-clocks", concurrency=1)
+    async def check_clocks(stream: StreamT[Any]) -> None:
+        async for check in stream:
+            await check_one(hub, check["referral_id"])
+
+    @app.agent(hub.topics[TREATMENT_HOURS.name], name="record-treatment-hours", concurrency=1)
+    async def record_treatment_hours(stream: StreamT[Any]) -> None:
+        async for hours in stream:
+            await record_hours(hub, hours)
+
+    @app.timer(hub.settings.sla_tick_seconds, name="sla-tick")  # type: ignore[untyped-decorator]
+    async def tick() -> None:
+        await nudge_due(hub)
+
+
+async def check_one(hub: Hub, referral_id: str) -> None:
+    clocks = hub.clocks.get(referral_id)
+    if clocks is None:
+        return
+    now = hub.clock.now()
+    plan = referral_clocks.check_due(clocks, now, hub.policy, hub.calendar)
+    events = keep(hub, referral_id, plan)
+    statuses: list[dict[str, Any]] = []
+    entry: LedgerEntry | None = hub.ledger.get(referral_id)
+    if plan.expire and entry is not None:
+        for destination in plan.expire:
+            expiry = plan_expiry(entry, destination, now)
+            entry = expiry.entry
+            statuses.extend(expiry.statuses)
+        hub.ledger[referral_id] = entry
+        # The expired deliveries' other clocks stop with them.
+        events += after_states(hub, referral_id, [(s["destination"], s["state"], s["at"]) for s in statuses])
+    if (plan.clocks is not None or statuses) and (events or statuses):
+        await hub.app.producer.flush()
+    key = referral_id.encode()
+    await send_events(hub, key, events)
+    for status in statuses:
+        await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
+    if entry is not None:
+        await journeys.send_state_steps(hub, entry["subject_id"], statuses)
+
+
+async def record_hours(hub: Hub, hours: Mapping[str, Any]) -> None:
+    """The bureau's monthly community-treatment hours meet that month's progress-report clock."""
+    referral_id = hours["referral_id"]
+    events: list[dict[str, Any]] = []
+    clocks = hub.clocks.get(referral_id)
+    if clocks is not None:
+        events = keep(hub, referral_id, referral_clocks.on_report(clocks, hours["period"], hours["received_at"]))
+        if events:
+            await hub.app.producer.flush()
+    await send_events(hub, referral_id.encode(), events)
+    await journeys.send_step(hub, journeys.treatment_hours_step(hours))
+
+
+async def nudge_due(hub: Hub) -> None:
+    """The per-worker tick: nudge the owners of clocks and journeys falling due on this worker's partitions."""
+    app = hub.app
+    recovery: Any = getattr(app.tables, "recovery", None)
+    if app.rebalancing or app.in_recovery or recovery is None or not recovery.completed.is_set():
+        return
+    assigned = app.assignor.assigned_actives()
+    now = hub.clock.now()
+    refresh(hub.clock_index, assigned, hub.clocks.items())
+    refresh(hub.journey_index, assigned, hub.journeys.items())
+    for referral_id in hub.clock_index.due(now):
+        await hub.topics[SLA_CHECKS.name].send(
+            key=referral_id.encode(), value={"referral_id": referral_id, "due_at": now, "requested_at": now}
+        )
+    for subject_id in hub.journey_index.due(now):
+        await journeys.send_step(hub, journeys.check_step(subject_id, now))
+
+
+def refresh(index: OwnedDueIndex, assigned: Iterable[Any], items: Iterable[tuple[str, Any]]) -> None:
+    owned = owned_partitions(assigned, index.topic)
+    if index.needs_rebuild(owned):
+        count = index.rebuild(owned, items)
+        log.info("due index for %s rebuilt: partitions %s, %d keys waiting", index.topic, sorted(owned), count)
