@@ -1,4 +1,5 @@
-"""``make bench``: parser throughput, start-up times, receipt→assignment latency, routing throughput, memory.
+"""``make bench``: parser throughput, SLA due-index tick cost, start-up times, receipt→assignment latency,
+routing throughput (through the gateway, and the router alone beside a plain aiokafka loop), memory.
 
 Runs its own broker and hub (like the tests) and prints one JSON document of measurements.
 """
@@ -6,18 +7,21 @@ Runs its own broker and hub (like the tests) and prints one JSON document of mea
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from tests.bench import adapters
+from streams.settings import Settings
+from tests.bench import adapters, plain_loop, referral_backlog, router_backlog, sla_ticks
 from tests.support import police
 from tests.support.processes import Broker, HubProcess
 from tests.support.topics import read_topic, wait_for
 
 TOKEN = "local-police-token"
+BACKLOG_REFERRALS = int(os.environ.get("REFHUB_BENCH_BACKLOG", "20000"))
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -72,6 +76,7 @@ def routing_throughput(hub: HubProcess, rng: random.Random, records: int) -> dic
 
 def main() -> None:
     parsers = adapters.run()
+    sla = sla_ticks.run()
     rng = random.Random(2025)
     with tempfile.TemporaryDirectory() as scratch:
         broker = Broker(data_dir=Path(scratch) / "kafka")
@@ -88,6 +93,12 @@ def main() -> None:
             hub.stop()
             restart = hub.start()
             events = len(read_topic(broker.bootstrap, "referrals.events"))
+            hub.stop()
+            # The router alone and its plain-loop baseline, on the same backlog, one after the other (never
+            # at the same time: they would share the CPUs).
+            backlog = referral_backlog.build(BACKLOG_REFERRALS)
+            plain = plain_loop.measure(broker.bootstrap, backlog, Settings())
+            router = router_backlog.measure(hub, backlog)
         finally:
             hub.stop()
             broker.stop()
@@ -104,9 +115,18 @@ def main() -> None:
                     "max": round(max(latencies), 4),
                 },
                 "routing": throughput,
+                "router_vs_plain_loop": {
+                    "records": BACKLOG_REFERRALS,
+                    "hub_router_referrals_per_second": router["referrals_per_second"],
+                    "plain_loop_records_per_second": plain["records_per_second"],
+                    "ratio_hub_to_plain": round(router["referrals_per_second"] / plain["records_per_second"], 4),
+                    "hub_router": router,
+                    "plain_loop": plain,
+                },
                 "peak_rss_mib": {"broker": round(broker_peak, 1), "hub": round(hub_peak, 1)},
                 "events_on_topic": events,
                 "parsers": parsers,
+                "sla_due_index": sla,
             },
             indent=2,
         )
