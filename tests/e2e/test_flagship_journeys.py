@@ -331,3 +331,26 @@ def fhir_answer(hub: HubProcess, referral_id: str, status: str, at: datetime) ->
         "lastModified": at.isoformat(),
     }
     post(hub, "HOSP_CGMH", json.dumps(task).encode(), "application/fhir+json")
+
+
+def test_youth_notice_dispatch_redirect_and_the_dispatch_deadline(timed_hub: HubProcess) -> None:
+    hub = timed_hub
+    receipt = post(hub, "SOCIAL", (SAMPLES / "social_youth_notice.json").read_bytes(), "application/json")
+    in_school, not_in_school = (row["referral_id"] for row in receipt["accepted"])
+    notice = assignment(hub, "SOCIAL", in_school)
+    assert (notice["attributes"]["proposed_dispatch"], notice["priority"]) == ("EDU", "URGENT")
+    assert assignment(hub, "SOCIAL", not_in_school)["attributes"]["proposed_dispatch"] == "YOUTH_COUNSEL"
+
+    answer(hub, "SOCIAL", in_school, "ACCEPTED", hub_now(hub), dispatchTo="EDU")  # 派案 confirmed
+    dispatched = assignment(hub, "EDU", in_school)
+    assert dispatched["rule"] == "DISPATCH" and dispatched["subject_id"] == notice["subject_id"]
+    [met] = sla_events(hub, clock_event(in_school, "YD_DISPATCH", "MET", "SOCIAL"))
+    assert met["late"] is False
+
+    answer(hub, "EDU", in_school, "REDIRECTED", hub_now(hub), redirectTo="YOUTH_COUNSEL")  # 再轉
+    assert assignment(hub, "YOUTH_COUNSEL", in_school)["rule"] == "REDIRECT"
+    states = {(m.value["destination"], m.value["state"]) for m in statuses_seen_by_source(hub, in_school, 5)}
+    assert {("EDU", "REDIRECTED"), ("YOUTH_COUNSEL", "ROUTED")} <= states, "SOCIAL (the source) sees the hand-on"
+
+    advance(hub, 25 * HOUR)  # the other notice was never dispatched within 24 h (KPI: 99 % on time)
+    sla_events(hub, clock_event(not_in_school, "YD_DISPATCH", "BREACH", "SOCIAL"))
