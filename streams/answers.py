@@ -88,7 +88,7 @@ def _clocks_after(
     events: list[dict[str, Any]] = []
     if assignments:
         open_routes = [
-            (destination, False)
+            (destination, bool(delivery.get("route", {}).get("copy", False)))
             for destination, delivery in entry["destinations"].items()
             if State(delivery["state"]) not in TERMINAL
         ]

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from processors.sla import clocks
+from processors.sla.calendar import WorkingCalendar
+from processors.sla.policy import load_policy
+from processors.sla.referral_clocks import check_due, start_clocks
 
 SIZES = (10_000, 100_000, 1_000_000)
 SPREAD = timedelta(days=30)
@@ -154,17 +157,41 @@ def _one_size(size: int, rng: random.Random) -> dict[str, Any]:
     return result
 
 
+def _check_due_cost(repeats: int = 2000) -> dict[str, Any]:
+    """What each key popped from the index then costs its owner: ``check_due`` over one referral's clocks
+    (a deferred prosecution with a treatment order: 2 destinations, 6 clocks), nothing due vs a warning due."""
+    policy, calendar = load_policy(None), WorkingCalendar()
+    routed = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    event = {
+        "referral_id": "R-bench",
+        "kind": "DEFERRED_PROSECUTION",
+        "source": "PROS_KS",
+        "subject_id": "S-bench",
+        "received_at": routed,
+        "out_of_area": False,
+        "version": 1,
+        "attributes": {"treatment_ordered": "Y", "hospital_code": "HOSP_CGMH"},
+    }
+    started = start_clocks(None, event, [("HOSP_CGMH", False), ("BUREAU", False)], routed, policy, calendar).clocks
+    assert started is not None
+    result: dict[str, Any] = {"clocks_per_referral": len(started["clocks"])}
+    for label, now in (("nothing_due", routed + timedelta(hours=1)), ("warning_due", routed + timedelta(days=3))):
+        samples = []
+        for _ in range(repeats):
+            began = time.perf_counter_ns()
+            check_due(started, now, policy, calendar)
+            samples.append(time.perf_counter_ns() - began)
+        result[label] = _micros(samples)
+    return result
+
+
 def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
-    if not hasattr(clocks.DueIndex, "schedule"):
-        return {
-            "unavailable": "processors.sla.clocks.DueIndex has no schedule(key, at) yet (the due-index rewrite is "
-            "not in this tree); nothing measured"
-        }
     rng = random.Random(30)
     return {
         "simulated_tick_seconds": 1,
         "clock_spread_days": SPREAD.days,
         "sizes": {f"{size:_}".replace("_", ","): _one_size(size, rng) for size in sizes},
+        "check_due_per_popped_referral_us": _check_due_cost(),
     }
 
 
