@@ -106,7 +106,7 @@ def create_hub(settings: Settings) -> Hub:
     clocks = _table(app, settings, "sla-clocks", "SLA clocks per referral, on the referral's partition.")
     journeys = _table(app, settings, "journeys", "One journey per person (pseudonymous subject id) and its gaps.")
     lectures = _table(app, settings, "lecture-notices", "Lecture notices per person, for the first/repeat programme.")
-    clock = HubClock(movable=settings.movable_clock)
+    clock = HubClock(movable=settings.movable_clock, offset_file=settings.data_dir / "clock-offset")
     policy = load_policy(settings.sla_policy_file)
     secrets = load_or_create(settings.secrets_file)
 

@@ -354,3 +354,27 @@ def test_youth_notice_dispatch_redirect_and_the_dispatch_deadline(timed_hub: Hub
 
     advance(hub, 25 * HOUR)  # the other notice was never dispatched within 24 h (KPI: 99 % on time)
     sla_events(hub, clock_event(not_in_school, "YD_DISPATCH", "BREACH", "SOCIAL"))
+
+
+def test_clocks_and_journeys_survive_a_restart(timed_hub: HubProcess) -> None:
+    """After a restart each worker rebuilds its due index from the recovered tables: nothing is forgotten."""
+    hub = timed_hub
+    who = police.person(random.Random(23))
+    [ref] = police.fresh_refs(1)
+    receipt = post(hub, "POLICE", police.to_csv([police.child_protection_row(ref, who)]), "text/csv")
+    referral_id = receipt["accepted"][0]["referral_id"]
+    subject_id = assignment(hub, "SOCIAL", referral_id)["subject_id"]
+    contact(hub, subject_id, f"{ref}-C1", hub_now(hub), need_level="LOW")
+    wait_for(hub.broker.bootstrap, "casework.contacts", lambda m: m.value["subject_id"] == subject_id, 1)
+    before = hub_now(hub)
+
+    hub.stop()
+    hub.start()
+    assert hub_now(hub) >= before, "a moved clock stays moved"
+
+    advance(hub, 20 * HOUR)
+    sla_events(hub, clock_event(referral_id, "CP_TRIAGE", "WARNING", "SOCIAL"))
+    now = hub_now(hub)
+    advance_to(hub, _next_month_start(_next_month_start(now)) + timedelta(hours=1))
+    [opened] = gap_events(hub, subject_id, "OPEN", "BELOW_CADENCE")
+    assert opened["period"]

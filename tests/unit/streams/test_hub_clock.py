@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +25,9 @@ def test_a_movable_clock_moves_forward_only() -> None:
     with pytest.raises(ValueError, match="forward"):
         clock.advance(timedelta(seconds=-1))
     assert clock.offset == timedelta(days=3)
+
+
+def test_a_moved_clock_stays_moved_after_a_restart(tmp_path: Path) -> None:
+    HubClock(movable=True, offset_file=tmp_path / "clock-offset").advance(timedelta(hours=25))
+    assert HubClock(movable=True, offset_file=tmp_path / "clock-offset").offset == timedelta(hours=25)
+    assert HubClock(offset_file=tmp_path / "clock-offset").offset == timedelta(0), "production ignores the file"
