@@ -7,7 +7,8 @@ before it happened is judged without it), then the step is taken in, then the cl
 
 Applying a step twice changes nothing and emits nothing: a recent step id is recognised outright, an older
 repeat by the state it would change (a contact is kept by step id, a delivery never moves back, a clock
-already started is not started again, and what was pruned is older than ``kept_from``).
+already started is not started again, a withdrawn referral stays withdrawn until a newer version is routed,
+and what was pruned is older than ``kept_from``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, cast
 
-from processors.journeys import followup, stages
+from processors.journeys import followup, stages, withdrawal
 from processors.journeys import judge as judging
 from processors.journeys.duties import referral_duties, release_day, window_start
 from processors.journeys.events import chronological
 from processors.journeys.model import (
     Contact,
-    Duty,
     Journey,
     OpenGap,
     instant,
@@ -134,7 +134,7 @@ def _advance(journey: Journey, at: datetime, policy: JourneyPolicy) -> list[dict
 
 def _take(journey: Journey, step: Step, policy: JourneyPolicy) -> list[dict[str, Any]]:
     if step.type == "REFERRED":
-        _referred(journey, step, policy)
+        return _referred(journey, step, policy)
     elif step.type == "STATE":
         return _state(journey, step)
     elif step.type == "CONTACT":
@@ -154,7 +154,7 @@ def _forgotten(journey: Journey, step: Step) -> bool:
 # --- taking each kind of step ------------------------------------------------------------------------------
 
 
-def _referred(journey: Journey, step: Step, policy: JourneyPolicy) -> None:
+def _referred(journey: Journey, step: Step, policy: JourneyPolicy) -> list[dict[str, Any]]:
     assert step.referral_id is not None
     record = record_referred(journey, step)
     stages.mark(journey, stages.stage_of_kind(step.kind), step.at, step.referral_id, step.kind)
@@ -167,7 +167,7 @@ def _referred(journey: Journey, step: Step, policy: JourneyPolicy) -> None:
     for clock_id, duty in list(journey["duties"].items()):
         # A newer version moved a date: a clock of the old date that has not yet said anything is withdrawn;
         # one that has spoken stays, so its events keep a sequel.
-        if duty["referral_id"] == step.referral_id and clock_id not in wanted_ids and _silent(duty):
+        if duty["referral_id"] == step.referral_id and clock_id not in wanted_ids and judging.silent(duty):
             del journey["duties"][clock_id]
     kept_from = journey["kept_from"]
     for duty in wanted:
@@ -176,6 +176,8 @@ def _referred(journey: Journey, step: Step, policy: JourneyPolicy) -> None:
         if kept_from is not None and window_start(duty) < instant(kept_from):
             continue  # the journey no longer holds the contacts such a clock would count
         journey["duties"][duty["clock_id"]] = duty
+    # A referral already withdrawn (its cancellations arrived first, or this is a repeat) keeps no new clock.
+    return withdrawal.withdraw(journey, step)
 
 
 def _mark_treatment(journey: Journey, referral_id: str) -> None:
@@ -187,10 +189,6 @@ def _mark_treatment(journey: Journey, referral_id: str) -> None:
         stages.mark(journey, stages.TREATMENT, start[0], referral_id, record["kind"])
 
 
-def _silent(duty: Duty) -> bool:
-    return not (duty["warned"] or duty["breached"] or duty["met_at"] or duty["gap"])
-
-
 def _state(journey: Journey, step: Step) -> list[dict[str, Any]]:
     assert step.referral_id is not None and step.destination is not None and step.state is not None
     known = journey["referrals"].get(step.referral_id)
@@ -200,12 +198,13 @@ def _state(journey: Journey, step: Step) -> list[dict[str, Any]]:
     if delivery is None:
         return []
     _mark_treatment(journey, step.referral_id)
+    events = withdrawal.withdraw(journey, step)
     # The case closes when a bureau delivery moves into COMPLETED or CLOSED and no other one is still open;
     # COMPLETED followed by CLOSED, or a repeat, closes nothing a second time.
     closing = step.destination == BUREAU and delivery["state"] in _CLOSING and not was_finished
     if closing and not bureau_case_open(journey):
-        return followup.close_case(journey, step)
-    return []
+        events += followup.close_case(journey, step)
+    return events
 
 
 def _contact(journey: Journey, step: Step, policy: JourneyPolicy) -> None:

@@ -22,14 +22,26 @@ from processors.journeys.treatment import current_destination, first_start, refu
 
 
 def settled(duty: Duty) -> bool:
-    """Nothing more can happen to this clock: met or breached, and its break point (if any) closed."""
+    """Nothing more can happen to this clock: met, breached or stopped (its referral withdrawn), and its break
+    point (if any) closed."""
     gap = duty["gap"]
-    return (duty["met_at"] is not None or duty["breached"]) and (gap is None or gap["closed_at"] is not None)
+    ended = duty["met_at"] is not None or duty["breached"] or stopped(duty)
+    return ended and (gap is None or gap["closed_at"] is not None)
+
+
+def silent(duty: Duty) -> bool:
+    """The clock has said nothing yet: no warning, breach, met or break point."""
+    return not (duty["warned"] or duty["breached"] or duty["met_at"] or duty["gap"])
+
+
+def stopped(duty: Duty) -> bool:
+    """The clock's referral was withdrawn before the duty was met or breached (:mod:`.withdrawal`)."""
+    return duty.get("stopped_at") is not None
 
 
 def next_instant(duty: Duty) -> datetime | None:
     """When this clock must next be looked at without any step arriving (its warning, then its deadline)."""
-    if duty["met_at"] is not None:
+    if duty["met_at"] is not None or stopped(duty):
         return None
     if not duty["warned"]:
         return instant(duty["warning_at"])

@@ -10,7 +10,7 @@ before then is a replay of settled history and changes nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal, TypedDict
+from typing import Final, Literal, NotRequired, TypedDict
 
 from processors.sla.calendar import TAIPEI
 
@@ -71,6 +71,9 @@ class ReferralRecord(TypedDict):
     """The latest instant of any step about this referral, applied or ignored as stale: the record is kept
     until that is before the pruning horizon, so a repeat of any of its steps is then older than
     ``kept_from`` and recognised as replayed history."""
+    withdrawn_at: NotRequired[str]
+    """When the referral was found withdrawn (:mod:`.withdrawal`); it stays withdrawn until a newer version
+    is routed. Absent on a referral never withdrawn."""
 
 
 class Gap(TypedDict):
@@ -120,6 +123,11 @@ class Duty(TypedDict):
     met_at: str | None
     met_by: str | None
     gap: Gap | None
+    stopped_at: NotRequired[str]
+    """Set only when the clock's referral was withdrawn (撤回) before the duty was met or breached: the clock
+    says nothing more (absent otherwise, and on every clock stored before withdrawals stopped clocks)."""
+    stopped_by: NotRequired[str]
+    """``<step type>/<step id>`` of the step that completed the withdrawal (a STATE step, as a rule)."""
 
 
 class FollowUp(TypedDict):

@@ -61,7 +61,8 @@ def prune(journey: Journey, now: datetime, policy: JourneyPolicy) -> None:
 
 def _last_instant(duty: Duty) -> datetime:
     instants = [instant(duty["due_at"])]
-    instants += [instant(at) for at in (duty["met_at"], duty["gap"] and duty["gap"]["closed_at"]) if at]
+    ends = (duty["met_at"], duty.get("stopped_at"), duty["gap"] and duty["gap"]["closed_at"])
+    instants += [instant(at) for at in ends if at]
     return max(instants)
 
 

@@ -40,6 +40,11 @@ def treatment_refused(destination: str, state: str) -> str:
     return f"治療單位（{destination}）{handling}，尚無其他單位開始治療或處遇"
 
 
+def referral_withdrawn(detail: str) -> str:
+    """A break point closed because its referral was withdrawn: what was missed, then why it ended."""
+    return f"{detail}；轉介已撤回（來源機關取消轉介，或更正後不再轉介），本斷點隨之結束"
+
+
 def youth_followup_lapsed(quarter: int, first_day: date, last_day: date) -> str:
     return f"離開少年矯正機關後第 {quarter} 期（{first_day.isoformat()}～{last_day.isoformat()}）無成功聯繫"
 

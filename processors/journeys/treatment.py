@@ -15,8 +15,10 @@ from processors.journeys.model import ReferralRecord, instant
 from processors.journeys.referrals import BUREAU
 from processors.lifecycle import TERMINAL, State
 
-REFUSED: Final = frozenset({State.REJECTED, State.EXPIRED, State.CANCELLED})
-"""A delivery that ended here without a start leaves the person untreated (REDIRECTED hands on instead)."""
+REFUSED: Final = frozenset({State.REJECTED, State.EXPIRED})
+"""A delivery that ended here without a start leaves the person untreated (REDIRECTED hands on instead).
+CANCELLED is no refusal: the source withdrew the referral, or an amendment (更正) routed it elsewhere; once
+every delivery is cancelled the duty stops (:mod:`.withdrawal`), until then the clock runs to its deadline."""
 HEALTH: Final = "HEALTH"
 
 
@@ -48,7 +50,7 @@ def first_start(record: ReferralRecord) -> tuple[datetime, str] | None:
 
 def refusal(record: ReferralRecord) -> tuple[datetime, str, str] | None:
     """(when, destination, state) if every treating delivery has ended, none started and at least one was
-    refused, expired or cancelled: the break point opens at once rather than at the deadline."""
+    refused or expired: the break point opens at once rather than at the deadline."""
     treating = {d: delivery for d, delivery in record["deliveries"].items() if treats(record, d)}
     if not treating or any(
         delivery["started_at"] is not None or State(delivery["state"]) not in TERMINAL for delivery in treating.values()

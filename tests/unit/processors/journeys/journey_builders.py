@@ -40,10 +40,22 @@ def referred(referral_id: str, kind: str, at: datetime, **attributes: str) -> di
 
 
 def pre_release(
-    referral_id: str, release: str, at: datetime, *, youth: bool = False, source: str = "PRISON_KSP1"
+    referral_id: str,
+    release: str,
+    at: datetime,
+    *,
+    youth: bool = False,
+    source: str = "PRISON_KSP1",
+    destinations: str = "BUREAU",
 ) -> dict[str, Any]:
     return referred(
-        referral_id, "PRE_RELEASE", at, expected_release_date=release, youth="Y" if youth else "N", source=source
+        referral_id,
+        "PRE_RELEASE",
+        at,
+        expected_release_date=release,
+        youth="Y" if youth else "N",
+        source=source,
+        destinations=destinations,
     )
 
 

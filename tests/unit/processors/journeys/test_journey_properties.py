@@ -1,5 +1,5 @@
-"""Properties over generated stories: a referral or two, lifecycle answers, contacts with need levels, a case
-closure — in time order, as the hub would see them."""
+"""Properties over generated stories: a referral or two, lifecycle answers (withdrawals among them), contacts
+with need levels, a case closure — in time order, as the hub would see them."""
 
 import json
 from collections import defaultdict
@@ -20,6 +20,7 @@ START = taipei(2025, 6, 1)
 SPAN_HOURS = 24 * 300
 END = START + timedelta(hours=SPAN_HOURS + 24 * 40, seconds=17)
 STATES = [s.value for s in State]
+ANSWERS = [*STATES, "CANCELLED", "CANCELLED"]  # withdrawals (every delivery cancelled) happen often enough
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -34,13 +35,14 @@ def stories(draw: st.DrawFn) -> list[dict[str, Any]]:
     if draw(st.booleans()):
         roster = _hour(draw, 0, 24 * 120)
         release = (roster + timedelta(days=draw(st.integers(1, 60)))).date().isoformat()
-        steps.append(pre_release("R-P1", release, roster, youth=draw(st.booleans())))
+        destinations = draw(st.sampled_from(["BUREAU", "BUREAU,HEALTH"]))
+        steps.append(pre_release("R-P1", release, roster, youth=draw(st.booleans()), destinations=destinations))
     if draw(st.booleans()):
         steps.append(deferred("R-D1", _hour(draw), treatment_ordered=draw(st.booleans())))
     if draw(st.booleans()):
         steps.append(referred("R-S1", "SELF_REFERRAL", _hour(draw)))
     for number in range(draw(st.integers(0, 24))):
-        what = draw(st.sampled_from(["contact", "contact", "treatment", "bureau"]))
+        what = draw(st.sampled_from(["contact", "contact", "treatment", "bureau", "release"]))
         at = _hour(draw)
         if what == "contact":
             step = contact(
@@ -52,7 +54,11 @@ def stories(draw: st.DrawFn) -> list[dict[str, Any]]:
             )
         elif what == "treatment":
             destination = draw(st.sampled_from(["BUREAU", "HOSP_KSPH", "HEALTH"]))
-            step = {**state("R-D1", destination, draw(st.sampled_from(STATES)), at), "step_id": f"T-{number}"}
+            step = {**state("R-D1", destination, draw(st.sampled_from(ANSWERS)), at), "step_id": f"T-{number}"}
+        elif what == "release":
+            destination = draw(st.sampled_from(["BUREAU", "HEALTH", "NGO_MUEN"]))
+            step = {**state("R-P1", destination, draw(st.sampled_from(ANSWERS)), at, "PRE_RELEASE"),
+                    "step_id": f"P-{number}"}  # fmt: skip
         else:
             step = {**state("R-S1", "BUREAU", draw(st.sampled_from(STATES)), at, "SELF_REFERRAL"),
                     "step_id": f"B-{number}"}  # fmt: skip

@@ -72,7 +72,7 @@ def test_the_breach_then_a_late_start_closes_the_gap() -> None:
     assert events[1]["closed_at"] == taipei(2025, 7, 20, 9)
 
 
-@pytest.mark.parametrize("refused", ["REJECTED", "EXPIRED", "CANCELLED"])
+@pytest.mark.parametrize("refused", ["REJECTED", "EXPIRED"])
 def test_a_refusal_without_a_start_opens_the_gap_at_once(refused: str) -> None:
     run = _referred()
     events = run.step(state("R-D1", "HOSP_KSPH", refused, taipei(2025, 7, 4, 11)))
@@ -83,6 +83,17 @@ def test_a_refusal_without_a_start_opens_the_gap_at_once(refused: str) -> None:
     # The clock still runs to its deadline: the SLA breach is the clock's, the gap was already open.
     assert next_instant(run.journey) == WARNING
     assert run.labels(run.check(DUE)) == ["WARNING DP_TREATMENT_START", "BREACH DP_TREATMENT_START"]
+
+
+def test_a_cancelled_hospital_is_no_refusal_and_the_clock_runs_to_its_deadline() -> None:
+    run = _referred()
+    # The hospital's delivery was cancelled (an amendment, say) while the bureau still holds the referral.
+    assert run.step(state("R-D1", "HOSP_KSPH", "CANCELLED", taipei(2025, 7, 4, 11))) == []
+    assert run.journey is not None and open_gaps(run.journey) == []
+    assert run.labels(run.check(DUE)) == [
+        "WARNING DP_TREATMENT_START", "BREACH DP_TREATMENT_START", "OPEN DP_NO_TREATMENT_START",
+    ]  # fmt: skip
+    assert run.only("OPEN DP_NO_TREATMENT_START")["opened_at"] == DUE
 
 
 def test_a_redirect_hands_the_duty_on_and_the_new_hospitals_start_counts() -> None:
