@@ -10,7 +10,7 @@ leader's partitions).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka.partitioner import murmur2
@@ -18,6 +18,9 @@ from aiokafka.partitioner import murmur2
 from processors.sla.clocks import DueIndex
 
 NextInstant = Callable[[Any], datetime | None]
+
+RECHECK_AFTER = timedelta(minutes=1)
+"""How long a key whose instant is already past waits before it is looked at again."""
 
 
 def partition_of(key: str, partitions: int) -> int:
@@ -55,6 +58,12 @@ class OwnedDueIndex:
     def schedule(self, key: str, value: Any) -> None:
         """Called after every write of ``key``: its next instant replaces the old one."""
         self._index.schedule(key, self._next_instant(value) if value is not None else None)
+
+    def schedule_after_check(self, key: str, value: Any, now: datetime) -> None:
+        """After the owner looked at ``key``: its next instant, but never one already past — a check that
+        changed nothing must not be nudged again every tick, nor forgotten until the next rebuild."""
+        at = self._next_instant(value) if value is not None else None
+        self._index.schedule(key, None if at is None else max(at, now + RECHECK_AFTER))
 
     def due(self, now: datetime) -> list[str]:
         return self._index.due(now)

@@ -142,6 +142,8 @@ async def apply_one(hub: Hub, step: Mapping[str, Any]) -> None:
     if plan.journey is not None:
         hub.journeys[subject_id] = plan.journey
         hub.journey_index.schedule(subject_id, plan.journey)
+    if step["type"] == "CHECK":
+        hub.journey_index.schedule_after_check(subject_id, hub.journeys.get(subject_id), now)
         if plan.events:
             # Durable before the events exist, so a redelivered step re-sends the same bytes. Most steps
             # emit nothing; Faust flushes before it commits their offsets anyway.

@@ -108,6 +108,7 @@ async def check_one(hub: Hub, referral_id: str) -> None:
         hub.ledger[referral_id] = entry
         # The expired deliveries' other clocks stop with them.
         events += after_states(hub, referral_id, [(s["destination"], s["state"], s["at"]) for s in statuses])
+    hub.clock_index.schedule_after_check(referral_id, hub.clocks.get(referral_id), now)
     if (plan.clocks is not None or statuses) and (events or statuses):
         await hub.app.producer.flush()
     key = referral_id.encode()

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from aiokafka.partitioner import DefaultPartitioner
 
-from streams.due import OwnedDueIndex, owned_partitions, partition_of
+from streams.due import RECHECK_AFTER, OwnedDueIndex, owned_partitions, partition_of
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -62,3 +62,16 @@ def test_a_changed_assignment_asks_for_a_rebuild() -> None:
     index.rebuild(frozenset({1}), [])
     assert not index.needs_rebuild(frozenset({1}))
     assert index.needs_rebuild(frozenset({1, 2}))
+
+
+def test_a_check_that_changed_nothing_is_neither_forgotten_nor_repeated_every_tick() -> None:
+    index = OwnedDueIndex("referrals.events", 3, _due_at)
+    index.rebuild(frozenset({0, 1, 2}), [])
+    now = T0 + timedelta(minutes=10)
+    index.schedule_after_check("R-past", 5, now)  # the clock still says "5 minutes after T0"
+    index.schedule_after_check("R-later", 30, now)
+    index.schedule_after_check("R-done", None, now)
+    assert index.due(now + timedelta(seconds=30)) == []
+    assert index.due(now + RECHECK_AFTER) == ["R-past"]
+    assert index.due(T0 + timedelta(minutes=30)) == ["R-later"]
+    assert len(index) == 0
