@@ -16,7 +16,7 @@ from faust.types import StreamT
 from processors.dead_letters import dead_letter
 from processors.ledger import LedgerEntry, UpdateRefused, plan_update
 from processors.lifecycle import TERMINAL, State
-from streams import journeys, metrics, sla
+from streams import journeys, metrics, outbox, sla
 from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_STATUS, REFERRAL_UPDATES
 
 if TYPE_CHECKING:
@@ -65,18 +65,22 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
             ),
         )
         return
-    events: list[dict[str, Any]] = []
+    this = outbox.cause()
     if plan.changed:
         hub.ledger[referral_id] = plan.entry
-        events = _clocks_after(hub, plan.entry, plan.statuses, plan.assignments)
+        clock_events = sla.sla_outputs(referral_id, _clocks_after(hub, plan.entry, plan.statuses, plan.assignments))
+        sla.seal(hub, referral_id, this, clock_events)
         await hub.app.producer.flush()
         _observe_answer_times(entry, plan.statuses)
+    else:
+        # A repeat: the ledger rebuilds its statuses and assignments; the clocks' events come from the outbox.
+        clock_events = outbox.pending(hub.clocks.get(referral_id), this) or []
     key = referral_id.encode()
     for assignment in plan.assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     for status in plan.statuses:
         await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
-    await sla.send_events(hub, key, events)
+    await sla.send_outputs(hub, clock_events)
     await journeys.send_state_steps(hub, plan.entry["subject_id"], plan.statuses)
 
 

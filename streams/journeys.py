@@ -19,7 +19,8 @@ from faust.types import StreamT
 
 from processors.dead_letters import dead_letter
 from processors.journeys import journey as journey_logic
-from streams import metrics
+from streams import metrics, outbox
+from streams.outbox import Output
 from streams.topology import CONTACTS, DEAD_LETTERS, JOURNEY_STEPS, PROTECTION_GAPS, SLA_EVENTS
 
 if TYPE_CHECKING:
@@ -133,31 +134,40 @@ def register_journeys(hub: Hub) -> None:
 
 async def apply_one(hub: Hub, step: Mapping[str, Any]) -> None:
     subject_id = step["subject_id"]
+    this = outbox.cause()
+    already = outbox.pending(hub.journeys.get(subject_id), this)
+    if already is not None:
+        await _send(hub, already)
+        return
     now = hub.clock.now()
     try:
         plan = journey_logic.apply_step(hub.journeys.get(subject_id), step, hub.journey_policy, now)
     except journey_logic.InvalidStep as invalid:
         await _dead_letter(hub, step, str(invalid), now)
         return
+    outputs: list[Output] = [
+        (PROTECTION_GAPS.name if "gap_id" in event else SLA_EVENTS.name, subject_id, event) for event in plan.events
+    ]
     if plan.journey is not None:
-        hub.journeys[subject_id] = plan.journey
+        value = outbox.carried(plan.journey, hub.journeys.get(subject_id))
+        hub.journeys[subject_id] = outbox.sealed(value, this, outputs)
         hub.journey_index.schedule(subject_id, plan.journey)
+        for event in plan.events:
+            if "gap_id" in event:
+                metrics.GAP_EVENTS.labels(event["gap_type"], event["status"]).inc()
+            else:
+                metrics.SLA_EVENTS.labels(event["clock"], event.get("destination") or "", event["type"]).inc()
+        if outputs:
+            # Durable before the events exist; most steps emit nothing, and Faust flushes before it commits.
+            await hub.app.producer.flush()
     if step["type"] == "CHECK":
         hub.journey_index.schedule_after_check(subject_id, hub.journeys.get(subject_id), now)
-        if plan.events:
-            # Durable before the events exist, so a redelivered step re-sends the same bytes. Most steps
-            # emit nothing; Faust flushes before it commits their offsets anyway.
-            await hub.app.producer.flush()
-    key = subject_id.encode()
-    for event in plan.events:
-        if "gap_id" in event:
-            if plan.journey is not None:
-                metrics.GAP_EVENTS.labels(event["gap_type"], event["status"]).inc()
-            await hub.topics[PROTECTION_GAPS.name].send(key=key, value=event)
-        else:
-            if plan.journey is not None:
-                metrics.SLA_EVENTS.labels(event["clock"], event.get("destination") or "", event["type"]).inc()
-            await hub.topics[SLA_EVENTS.name].send(key=key, value=event)
+    await _send(hub, outputs)
+
+
+async def _send(hub: Hub, outputs: list[Output]) -> None:
+    for topic, key, value in outputs:
+        await hub.topics[topic].send(key=key.encode(), value=value)
 
 
 _NOTHING_SEALED = {"key_id": "", "nonce": b"", "ciphertext": b""}

@@ -23,9 +23,10 @@ from faust.types import StreamT
 from processors.ledger import LedgerEntry, plan_expiry
 from processors.sla import referral_clocks
 from processors.sla.referral_clocks import ClockPlan, ReferralClocks
-from streams import journeys, metrics
+from streams import journeys, metrics, outbox
 from streams.due import OwnedDueIndex, owned_partitions
-from streams.topology import REFERRAL_STATUS, SLA_CHECKS, SLA_EVENTS, TREATMENT_HOURS
+from streams.outbox import Output
+from streams.topology import JOURNEY_STEPS, REFERRAL_STATUS, SLA_CHECKS, SLA_EVENTS, TREATMENT_HOURS
 
 if TYPE_CHECKING:
     from streams.app import Hub
@@ -40,7 +41,7 @@ def clocks_next_instant(value: Any) -> datetime | None:
 def keep(hub: Hub, referral_id: str, plan: ClockPlan) -> list[dict[str, Any]]:
     """Write a clock plan's new value (in the caller's stream context) and index it; returns its events."""
     if plan.clocks is not None:
-        hub.clocks[referral_id] = plan.clocks
+        hub.clocks[referral_id] = outbox.carried(plan.clocks, hub.clocks.get(referral_id))
         hub.clock_index.schedule(referral_id, plan.clocks)
         for event in plan.events:
             metrics.SLA_EVENTS.labels(event["clock"], event.get("destination") or "", event["type"]).inc()
@@ -73,6 +74,31 @@ async def send_events(hub: Hub, key: bytes, events: Iterable[Mapping[str, Any]])
         await hub.topics[SLA_EVENTS.name].send(key=key, value=dict(event))
 
 
+def seal(hub: Hub, referral_id: str, this: str | None, outputs: list[Output]) -> None:
+    """Keep what this message is about to send in the referral's clock value (see streams/outbox.py)."""
+    value = hub.clocks.get(referral_id)
+    if outputs and value is not None:
+        hub.clocks[referral_id] = outbox.sealed(value, this, outputs)
+
+
+async def send_outputs(hub: Hub, outputs: Iterable[Output]) -> None:
+    for topic, key, value in outputs:
+        await hub.topics[topic].send(key=key.encode(), value=value)
+
+
+async def resent(hub: Hub, referral_id: str, this: str | None) -> bool:
+    """True when this message was already applied: what it promised is sent again."""
+    outputs = outbox.pending(hub.clocks.get(referral_id), this)
+    if outputs is None:
+        return False
+    await send_outputs(hub, outputs)
+    return True
+
+
+def sla_outputs(key: str, events: Iterable[Mapping[str, Any]]) -> list[Output]:
+    return [(SLA_EVENTS.name, key, dict(event)) for event in events]
+
+
 def register_clocks(hub: Hub) -> None:
     app = hub.app
 
@@ -93,7 +119,8 @@ def register_clocks(hub: Hub) -> None:
 
 async def check_one(hub: Hub, referral_id: str) -> None:
     clocks = hub.clocks.get(referral_id)
-    if clocks is None:
+    this = outbox.cause()
+    if clocks is None or await resent(hub, referral_id, this):
         return
     now = hub.clock.now()
     plan = referral_clocks.check_due(clocks, now, hub.policy, hub.calendar)
@@ -109,27 +136,35 @@ async def check_one(hub: Hub, referral_id: str) -> None:
         # The expired deliveries' other clocks stop with them.
         events += after_states(hub, referral_id, [(s["destination"], s["state"], s["at"]) for s in statuses])
     hub.clock_index.schedule_after_check(referral_id, hub.clocks.get(referral_id), now)
-    if (plan.clocks is not None or statuses) and (events or statuses):
-        await hub.app.producer.flush()
-    key = referral_id.encode()
-    await send_events(hub, key, events)
-    for status in statuses:
-        await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
+    outputs = sla_outputs(referral_id, events)
+    outputs += [(REFERRAL_STATUS.name, referral_id, status) for status in statuses]
     if entry is not None:
-        await journeys.send_state_steps(hub, entry["subject_id"], statuses)
+        outputs += [
+            (JOURNEY_STEPS.name, entry["subject_id"], journeys.state_step(entry["subject_id"], s)) for s in statuses
+        ]
+    if outputs:
+        seal(hub, referral_id, this, outputs)
+        await hub.app.producer.flush()
+    await send_outputs(hub, outputs)
 
 
 async def record_hours(hub: Hub, hours: Mapping[str, Any]) -> None:
     """The bureau's monthly community-treatment hours meet that month's progress-report clock."""
     referral_id = hours["referral_id"]
-    events: list[dict[str, Any]] = []
+    this = outbox.cause()
+    if await resent(hub, referral_id, this):
+        return
+    outputs: list[Output] = []
     clocks = hub.clocks.get(referral_id)
     if clocks is not None:
         events = keep(hub, referral_id, referral_clocks.on_report(clocks, hours["period"], hours["received_at"]))
-        if events:
-            await hub.app.producer.flush()
-    await send_events(hub, referral_id.encode(), events)
-    await journeys.send_step(hub, journeys.treatment_hours_step(hours))
+        outputs = sla_outputs(referral_id, events)
+    step = journeys.treatment_hours_step(hours)
+    outputs.append((JOURNEY_STEPS.name, step["subject_id"], step))
+    if len(outputs) > 1:
+        seal(hub, referral_id, this, outputs)
+        await hub.app.producer.flush()
+    await send_outputs(hub, outputs)
 
 
 async def nudge_due(hub: Hub) -> None:

@@ -12,6 +12,7 @@ import json
 import random
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
@@ -378,3 +379,50 @@ def test_clocks_and_journeys_survive_a_restart(timed_hub: HubProcess) -> None:
     advance_to(hub, _next_month_start(_next_month_start(now)) + timedelta(hours=1))
     [opened] = gap_events(hub, subject_id, "OPEN", "BELOW_CADENCE")
     assert opened["period"]
+
+
+@pytest.mark.parametrize("kill_after", [0.0, 0.2])
+def test_kill_9_while_clocks_fire_loses_no_sla_event(timed_hub: HubProcess, kill_after: float) -> None:
+    """Clock events are promised in the table's outbox before they are sent (streams/outbox.py): a worker
+    killed while warnings go out sends every one of them after its restart."""
+    hub = timed_hub
+    rng = random.Random(int(kill_after * 100) + 31)
+    refs = police.fresh_refs(40)
+    body = police.to_csv([police.child_protection_row(ref, police.person(rng)) for ref in refs])
+    referral_ids = {row["referral_id"] for row in post(hub, "POLICE", body, "text/csv")["accepted"]}
+    routed = wait_for(
+        hub.broker.bootstrap,
+        "sla.events",
+        lambda m: m.value["referral_id"] in referral_ids and m.value["clock"] == "CP_ROUTE",
+        len(referral_ids),
+        distinct=lambda m: m.value["referral_id"],
+    )
+    assert len({m.value["referral_id"] for m in routed}) == len(referral_ids)
+
+    def warned() -> list[dict[str, Any]]:
+        return sla_events_now(
+            hub, lambda v: v["referral_id"] in referral_ids and v["clock"] == "CP_TRIAGE" and v["type"] == "WARNING"
+        )
+
+    advance(hub, 20 * HOUR)
+    deadline = time.monotonic() + 60
+    while not warned():
+        assert time.monotonic() < deadline, "no warning within a minute"
+    time.sleep(kill_after)
+    hub.kill9()
+    hub.start()
+    found = wait_for(
+        hub.broker.bootstrap,
+        "sla.events",
+        lambda m: (
+            m.value["referral_id"] in referral_ids and m.value["clock"] == "CP_TRIAGE" and m.value["type"] == "WARNING"
+        ),
+        len(referral_ids),
+        distinct=lambda m: m.value["event_id"],
+        timeout=90,
+    )
+    by_id: dict[str, set[bytes]] = {}
+    for message in found:
+        by_id.setdefault(message.value["event_id"], set()).add(message.raw)
+    assert len(by_id) == len(referral_ids), "one WARNING per referral, none lost"
+    assert all(len(copies) == 1 for copies in by_id.values()), "a repeat is byte-identical"

@@ -1,0 +1,74 @@
+"""What a table write promised to send, kept in the written value (an outbox), so a crash cannot lose it.
+
+The agents write their table first and flush it, then send what the change means (SLA events, gap events,
+an EXPIRED status, a journey step). A worker killed after the flush but before those sends are durable would
+redeliver the message, find its change already made, and — the change being a repeat — send nothing. So the
+written value carries the records of the message that made it (``cause``: topic/partition/offset); the
+redelivered message finds its own cause there and sends the same records again (consumers dedupe on their
+deterministic ids). The box stays until a later message with records of its own replaces it: a later write
+without records flushes nothing, so the earlier records may still be in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import faust
+
+OUTBOX = "outbox"
+
+Output = tuple[str, str, dict[str, Any]]
+"""(topic, key, Avro record)."""
+
+
+def cause() -> str | None:
+    """The message this agent is processing, as topic/partition/offset (None outside a stream)."""
+    event = faust.current_event()
+    if event is None:
+        return None
+    message = event.message
+    return f"{message.topic}/{message.partition}/{message.offset}"
+
+
+def pending(value: Mapping[str, Any] | None, this: str | None) -> list[Output] | None:
+    """The records ``this`` message already promised, when the stored value says it was already applied."""
+    box = (value or {}).get(OUTBOX)
+    if this is None or not box or box["cause"] != this:
+        return None
+    return [(topic, key, _restored(record)) for topic, key, record in box["outputs"]]
+
+
+def carried(new_value: Mapping[str, Any], old_value: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A new value keeps the old box: the processors rebuild values without it."""
+    box = (old_value or {}).get(OUTBOX)
+    return {**new_value, OUTBOX: box} if box else dict(new_value)
+
+
+def sealed(value: Mapping[str, Any], this: str | None, outputs: Iterable[Output]) -> dict[str, Any]:
+    """The value with this message's records in its box (or as it was, when there are none)."""
+    kept = [(topic, key, _stored(record)) for topic, key, record in outputs]
+    if this is None or not kept:
+        return dict(value)
+    return {**value, OUTBOX: {"cause": this, "outputs": kept}}
+
+
+_TIMES = "__times__"
+
+
+def _stored(record: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-safe (the tables' serializer): datetimes as ISO strings, remembered by name."""
+    times = [name for name, value in record.items() if isinstance(value, datetime)]
+    stored = {name: value.isoformat() if name in times else value for name, value in record.items()}
+    stored[_TIMES] = times
+    return stored
+
+
+def _restored(stored: Mapping[str, Any]) -> dict[str, Any]:
+    times = set(stored.get(_TIMES, ()))
+    return {
+        name: datetime.fromisoformat(value) if name in times else value
+        for name, value in stored.items()
+        if name != _TIMES
+    }
