@@ -389,7 +389,14 @@ def answered_destinations(update: Mapping[str, Any], entry: LedgerEntry) -> list
     if partner in entry["destinations"]:
         return [partner]
     if partner == entry["source"] and update["state"] == State.CANCELLED:
-        return [d for d, delivery in entry["destinations"].items() if State(delivery["state"]) not in TERMINAL]
+        # Every open delivery, and those this very cancellation already closed: a redelivered cancellation
+        # must rebuild its status changes, not find nothing open and send nothing.
+        return [
+            d
+            for d, delivery in entry["destinations"].items()
+            if State(delivery["state"]) not in TERMINAL
+            or any(t.get("event_id") == update["event_id"] for t in delivery["history"])
+        ]
     raise UpdateRefused("NOT_ADDRESSED_TO_YOU", f"轉介編號 {entry['referral_id']} 並非轉介給貴單位，無法更新其狀態。")
 
 

@@ -5,8 +5,9 @@ an EXPIRED status, a journey step). A worker killed after the flush but before t
 redeliver the message, find its change already made, and — the change being a repeat — send nothing. So the
 written value carries the records of the message that made it (``cause``: topic/partition/offset); the
 redelivered message finds its own cause there and sends the same records again (consumers dedupe on their
-deterministic ids). The box stays until a later message with records of its own replaces it: a later write
-without records flushes nothing, so the earlier records may still be in flight.
+deterministic ids). There is one box per source partition (each agent reads its partitions in order, and
+several agents write the same key); a box stays until a later message from the same source with records of
+its own replaces it: a later write without records flushes nothing, so the earlier records may be in flight.
 """
 
 from __future__ import annotations
@@ -32,26 +33,40 @@ def cause() -> str | None:
     return f"{message.topic}/{message.partition}/{message.offset}"
 
 
+def _source(this: str) -> tuple[str, int]:
+    """One box per source partition: several agents write the same key, each reading its own topic in order,
+    so only the latest message of each source partition can still have records in flight."""
+    source, _, offset = this.rpartition("/")
+    return source, int(offset)
+
+
 def pending(value: Mapping[str, Any] | None, this: str | None) -> list[Output] | None:
     """The records ``this`` message already promised, when the stored value says it was already applied."""
-    box = (value or {}).get(OUTBOX)
-    if this is None or not box or box["cause"] != this:
+    boxes = (value or {}).get(OUTBOX) or {}
+    if this is None:
+        return None
+    source, offset = _source(this)
+    box = boxes.get(source)
+    if not box or box["offset"] != offset:
         return None
     return [(topic, key, _restored(record)) for topic, key, record in box["outputs"]]
 
 
 def carried(new_value: Mapping[str, Any], old_value: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A new value keeps the old box: the processors rebuild values without it."""
-    box = (old_value or {}).get(OUTBOX)
-    return {**new_value, OUTBOX: box} if box else dict(new_value)
+    """A new value keeps the old boxes: the processors rebuild values without them."""
+    boxes = (old_value or {}).get(OUTBOX)
+    return {**new_value, OUTBOX: boxes} if boxes else dict(new_value)
 
 
 def sealed(value: Mapping[str, Any], this: str | None, outputs: Iterable[Output]) -> dict[str, Any]:
-    """The value with this message's records in its box (or as it was, when there are none)."""
+    """The value with this message's records in its source partition's box (as it was, when there are none)."""
     kept = [(topic, key, _stored(record)) for topic, key, record in outputs]
     if this is None or not kept:
         return dict(value)
-    return {**value, OUTBOX: {"cause": this, "outputs": kept}}
+    source, offset = _source(this)
+    boxes = dict(value.get(OUTBOX) or {})
+    boxes[source] = {"offset": offset, "outputs": kept}
+    return {**value, OUTBOX: boxes}
 
 
 _TIMES = "__times__"

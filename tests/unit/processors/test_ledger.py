@@ -471,3 +471,13 @@ def test_an_entry_written_before_templates_were_kept_still_repeats_its_routing()
     assert again.entry is legacy and _bytes(again) == _bytes(first)
     refused = _refused(_answer("SOCIAL", "REDIRECTED", 5, to="NGO_DPF"), legacy)
     assert refused.code == "CANNOT_HAND_ON"
+
+
+def test_a_redelivered_cancellation_by_the_source_rebuilds_its_status_changes() -> None:
+    entry = _routed(_referral())
+    cancel = _answer("POLICE", "CANCELLED", 5, reason="OTHER")
+    first = plan_update(cancel, entry)
+    assert first.changed and _states(first.entry) == {"SOCIAL": "CANCELLED", "BUREAU": "CANCELLED"}
+    again = plan_update(cancel, first.entry)
+    assert not again.changed
+    assert _bytes(again) == _bytes(first), "after a crash the same cancellation re-sends the same bytes"
