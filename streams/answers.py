@@ -66,15 +66,18 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
         )
         return
     this = outbox.cause()
+    promised = outbox.pending(hub.clocks.get(referral_id), this) or []
     if plan.changed:
         hub.ledger[referral_id] = plan.entry
-        clock_events = sla.sla_outputs(referral_id, _clocks_after(hub, plan.entry, plan.statuses, plan.assignments))
-        sla.seal(hub, referral_id, this, clock_events)
+    # Run on a repeat too: the ledger and the clocks are two changelogs, and a crash may have kept only the
+    # first. Meeting a clock twice changes nothing; what the first pass sent comes from the outbox.
+    fresh = sla.sla_outputs(referral_id, _clocks_after(hub, plan.entry, plan.statuses, plan.assignments))
+    sla.seal(hub, referral_id, this, fresh)
+    if plan.changed or fresh:
         await hub.app.producer.flush()
+    if plan.changed:
         _observe_answer_times(entry, plan.statuses)
-    else:
-        # A repeat: the ledger rebuilds its statuses and assignments; the clocks' events come from the outbox.
-        clock_events = outbox.pending(hub.clocks.get(referral_id), this) or []
+    clock_events = outbox.merged(promised, fresh)
     key = referral_id.encode()
     for assignment in plan.assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)

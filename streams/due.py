@@ -38,18 +38,20 @@ class OwnedDueIndex:
         self._next_instant = next_instant
         self._index = DueIndex()
         self._owned: frozenset[int] | None = None
+        self._generation: int | None = None
 
     @property
     def owned(self) -> frozenset[int]:
         return self._owned or frozenset()
 
-    def needs_rebuild(self, owned: frozenset[int]) -> bool:
-        return owned != self._owned
+    def needs_rebuild(self, owned: frozenset[int], generation: int = 0) -> bool:
+        return owned != self._owned or generation != self._generation
 
-    def rebuild(self, owned: frozenset[int], items: Iterable[tuple[str, Any]]) -> int:
+    def rebuild(self, owned: frozenset[int], items: Iterable[tuple[str, Any]], generation: int = 0) -> int:
         """Index every owned key of the table afresh; returns how many keys have an instant to wait for."""
         self._index = DueIndex()
         self._owned = owned
+        self._generation = generation
         for key, value in items:
             if value is not None and partition_of(key, self.partitions) in owned:
                 self._index.schedule(key, self._next_instant(value))

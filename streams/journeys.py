@@ -188,7 +188,7 @@ async def _dead_letter(hub: Hub, step: Mapping[str, Any], problem: str, now: dat
             field="step",
             code="INVALID_STEP",
             reason=f"內部流程資料錯誤，已通知維運人員：{problem}",
-            received_at=now,
+            received_at=step.get("at") or now,  # the step's own time: a redelivery re-sends the same bytes
             original=_NOTHING_SEALED,
         ),
     )

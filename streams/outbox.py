@@ -69,6 +69,19 @@ def sealed(value: Mapping[str, Any], this: str | None, outputs: Iterable[Output]
     return {**value, OUTBOX: boxes}
 
 
+def merged(*batches: Iterable[Output]) -> list[Output]:
+    """The records of several passes, each once (by its deterministic event id), in first-seen order."""
+    seen: set[tuple[str, str]] = set()
+    merged_outputs: list[Output] = []
+    for batch in batches:
+        for topic, key, record in batch:
+            marker = (topic, str(record.get("event_id") or record.get("step_id") or record))
+            if marker not in seen:
+                seen.add(marker)
+                merged_outputs.append((topic, key, record))
+    return merged_outputs
+
+
 _TIMES = "__times__"
 
 

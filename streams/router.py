@@ -52,7 +52,8 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
         await _dead_letter_unroutable(hub, event, f"no assignment topic for {', '.join(unknown)}")
         return
     if not plan.assignments:
-        return  # an older version, or a conflicting copy of this one: the newer state stands
+        await _superseded(hub, event)
+        return
     routed_at: datetime = plan.assignments[0]["routed_at"]
     clocks = sla.started(hub, event, [(a["destination"], a["copy"]) for a in plan.assignments], routed_at)
     if plan.first_time:
@@ -88,6 +89,26 @@ def _earlier_lectures(hub: Hub, event: dict[str, Any]) -> int:
 
 
 _NO_RULE = "本轉介類別尚無分派規則，已交由毒防局人工處理。"
+
+
+async def _superseded(hub: Hub, event: dict[str, Any]) -> None:
+    """An older version (a replay: the newer state stands) or a second, different copy of the routed version.
+
+    The latter happens when the gateway numbered an amendment while the version before it was still waiting
+    in the router's backlog (after a restart): the partner must re-send it, and is told so."""
+    entry = hub.ledger.get(event["referral_id"])
+    if entry is None or entry["version"] != event["version"] or entry["digest"] == event["content_digest"]:
+        log.warning(
+            "referral %s v%s superseded by v%s", event["referral_id"], event["version"], entry and entry["version"]
+        )
+        return
+    await _dead_letter_unroutable(
+        hub,
+        event,
+        f"version {event['version']} already routed with other content",
+        code="AMENDMENT_CONFLICT",
+        partner_reason="本次更正與系統中同版本的轉介內容不一致，未予分派；請將更正後的資料重新傳送一次。",
+    )
 
 
 async def _dead_letter_unroutable(

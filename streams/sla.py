@@ -86,6 +86,22 @@ async def send_outputs(hub: Hub, outputs: Iterable[Output]) -> None:
         await hub.topics[topic].send(key=key.encode(), value=value)
 
 
+async def _resend_check(hub: Hub, referral_id: str, promised: list[Output]) -> None:
+    """A redelivered check: the clocks were kept, but the ledger's expiry is a second changelog a crash may
+    have lost — make it again (idempotent) before the records go out again."""
+    entry: LedgerEntry | None = hub.ledger.get(referral_id)
+    expired = [v for topic, _, v in promised if topic == REFERRAL_STATUS.name and v["state"] == "EXPIRED"]
+    if entry is not None and expired:
+        changed = False
+        for status in expired:
+            expiry = plan_expiry(entry, status["destination"], status["at"])
+            entry, changed = expiry.entry, changed or expiry.changed
+        if changed:
+            hub.ledger[referral_id] = entry
+            await hub.app.producer.flush()
+    await send_outputs(hub, promised)
+
+
 async def resent(hub: Hub, referral_id: str, this: str | None) -> bool:
     """True when this message was already applied: what it promised is sent again."""
     outputs = outbox.pending(hub.clocks.get(referral_id), this)
@@ -120,7 +136,11 @@ def register_clocks(hub: Hub) -> None:
 async def check_one(hub: Hub, referral_id: str) -> None:
     clocks = hub.clocks.get(referral_id)
     this = outbox.cause()
-    if clocks is None or await resent(hub, referral_id, this):
+    if clocks is None:
+        return
+    promised = outbox.pending(clocks, this)
+    if promised is not None:
+        await _resend_check(hub, referral_id, promised)
         return
     now = hub.clock.now()
     plan = referral_clocks.check_due(clocks, now, hub.policy, hub.calendar)
@@ -175,18 +195,33 @@ async def nudge_due(hub: Hub) -> None:
         return
     assigned = app.assignor.assigned_actives()
     now = hub.clock.now()
-    refresh(hub.clock_index, assigned, hub.clocks.items())
-    refresh(hub.journey_index, assigned, hub.journeys.items())
-    for referral_id in hub.clock_index.due(now):
-        await hub.topics[SLA_CHECKS.name].send(
-            key=referral_id.encode(), value={"referral_id": referral_id, "due_at": now, "requested_at": now}
-        )
-    for subject_id in hub.journey_index.due(now):
-        await journeys.send_step(hub, journeys.check_step(subject_id, now))
+    # A rebalance that revoked and gave back the same partitions still means keys changed elsewhere meanwhile.
+    generation = int(app.consumer_generation_id or 0)
+    refresh(hub.clock_index, assigned, hub.clocks.items(), generation)
+    refresh(hub.journey_index, assigned, hub.journeys.items(), generation)
+    due_referrals = hub.clock_index.due(now)
+    try:
+        while due_referrals:
+            await hub.topics[SLA_CHECKS.name].send(
+                key=due_referrals[0].encode(),
+                value={"referral_id": due_referrals[0], "due_at": now, "requested_at": now},
+            )
+            due_referrals.pop(0)
+    finally:
+        for referral_id in due_referrals:  # not nudged (the send failed): looked at again next tick
+            hub.clock_index.schedule_after_check(referral_id, hub.clocks.get(referral_id), now)
+    due_subjects = hub.journey_index.due(now)
+    try:
+        while due_subjects:
+            await journeys.send_step(hub, journeys.check_step(due_subjects[0], now))
+            due_subjects.pop(0)
+    finally:
+        for subject_id in due_subjects:
+            hub.journey_index.schedule_after_check(subject_id, hub.journeys.get(subject_id), now)
 
 
-def refresh(index: OwnedDueIndex, assigned: Iterable[Any], items: Iterable[tuple[str, Any]]) -> None:
+def refresh(index: OwnedDueIndex, assigned: Iterable[Any], items: Iterable[tuple[str, Any]], generation: int) -> None:
     owned = owned_partitions(assigned, index.topic)
-    if index.needs_rebuild(owned):
-        count = index.rebuild(owned, items)
+    if index.needs_rebuild(owned, generation):
+        count = index.rebuild(owned, items, generation)
         log.info("due index for %s rebuilt: partitions %s, %d keys waiting", index.topic, sorted(owned), count)

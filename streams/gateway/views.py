@@ -82,7 +82,8 @@ def register(hub: Hub) -> None:
                 raise
             if len(body) > hub.settings.max_body_bytes:
                 return _too_large(self)
-            if not hub.vault.ready.is_set():
+            if not hub.vault.ready.is_set() or not _has_partitions(hub):
+                # Until the tables are restored the gateway cannot tell an amendment from a first submission.
                 return _error(self, 503, "NOT_READY", "系統啟動中，請稍後重送。")
             receipt = await hub.intake.submit(credential.code, adapter, body)
             return self.json(receipt, status=202)

@@ -62,6 +62,7 @@ def test_a_changed_assignment_asks_for_a_rebuild() -> None:
     index.rebuild(frozenset({1}), [])
     assert not index.needs_rebuild(frozenset({1}))
     assert index.needs_rebuild(frozenset({1, 2}))
+    assert index.needs_rebuild(frozenset({1}), generation=5), "revoked and given back between two ticks"
 
 
 def test_a_check_that_changed_nothing_is_neither_forgotten_nor_repeated_every_tick() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.outbox import OUTBOX, carried, pending, sealed
+from streams.outbox import OUTBOX, carried, merged, pending, sealed
 
 AT = datetime(2026, 11, 30, 1, 2, 3, 456000, tzinfo=UTC)
 EVENT = {"event_id": "SE-1", "type": "BREACH", "due_at": AT, "late": False, "period": None, "attributes": {"a": "b"}}
@@ -41,3 +41,9 @@ def test_another_agents_records_do_not_replace_this_ones() -> None:
     assert pending(checked, "sla.checks/1/7") == [("sla.events", "R-1", {"event_id": "SE-warning"})]
     later = sealed(checked, "sla.checks/1/8", [("sla.events", "R-1", {"event_id": "SE-breach"})])
     assert pending(later, "sla.checks/1/7") is None, "a later message of the same source replaces its box"
+
+
+def test_records_of_two_passes_are_sent_once_each() -> None:
+    first = [("sla.events", "R-1", {"event_id": "SE-a"}), ("referrals.status", "R-1", {"event_id": "T-a"})]
+    second = [("sla.events", "R-1", {"event_id": "SE-a"}), ("sla.events", "R-1", {"event_id": "SE-b"})]
+    assert [record["event_id"] for _, _, record in merged(first, second)] == ["SE-a", "T-a", "SE-b"]
