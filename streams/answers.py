@@ -71,7 +71,8 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
         hub.ledger[referral_id] = plan.entry
     # Run on a repeat too: the ledger and the clocks are two changelogs, and a crash may have kept only the
     # first. Meeting a clock twice changes nothing; what the first pass sent comes from the outbox.
-    fresh = sla.sla_outputs(referral_id, _clocks_after(hub, plan.entry, plan.statuses, plan.assignments))
+    meeting = plan.statuses if plan.changed else _current(plan.entry, update["event_id"], plan.statuses)
+    fresh = sla.sla_outputs(referral_id, _clocks_after(hub, plan.entry, meeting, plan.assignments))
     sla.seal(hub, referral_id, this, fresh)
     if plan.changed or fresh:
         await hub.app.producer.flush()
@@ -85,6 +86,21 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
         await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
     await sla.send_outputs(hub, clock_events)
     await journeys.send_state_steps(hub, plan.entry["subject_id"], plan.statuses)
+
+
+def _current(entry: LedgerEntry, event_id: str, statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of a repeated answer's statuses, those its delivery has not been routed anew since (an amendment restarts
+    a delivery's lifecycle and its clocks: an old answer must not meet the new version's clocks)."""
+    current = []
+    for status in statuses:
+        history = entry["destinations"][status["destination"]]["history"]
+        answered = [i for i, t in enumerate(history) if t.get("event_id") == event_id]
+        routed = [i for i, t in enumerate(history) if t["state"] == State.ROUTED]
+        if answered and (not routed or answered[-1] > routed[-1]):
+            current.append(status)
+    # The target a current answer handed the referral on to (再轉 / 派案) is current with it.
+    handing_on = {s["destination"] for s in current}
+    return current + [s for s in statuses if s["state"] == State.ROUTED and s["by"] in handing_on]
 
 
 def _clocks_after(

@@ -37,11 +37,13 @@ def new_clock(
     *,
     period: str | None = None,
     last_period: str | None = None,
+    version: int = 1,
 ) -> Clock:
-    """An open clock for ``owner``'s referral (``owner`` has its referral_id, kind, source and subject_id)."""
+    """An open clock for ``owner``'s referral (``owner`` has its referral_id, kind, source and subject_id), made
+    for its ``version`` (see :func:`processors.sla.records.clock_id`)."""
     warning_at, due_at = times
     return Clock(
-        clock_id=clock_id(owner["referral_id"], rule.clock, destination, period),
+        clock_id=clock_id(owner["referral_id"], rule.clock, destination, period, version),
         clock=rule.clock,
         referral_id=owner["referral_id"],
         kind=owner["kind"],

@@ -16,7 +16,8 @@ EventType = Literal["WARNING", "BREACH", "ESCALATION", "MET", "EXPIRED", "LATE_N
 
 
 class Clock(TypedDict):
-    """One clock (時限) of one referral: a rule × destination, × period for a recurring duty."""
+    """One clock (時限) of one referral: a rule × destination × the version whose delivery it measures, × period
+    for a recurring duty (which belongs to the referral: one series across versions)."""
 
     clock_id: str
     clock: str
@@ -45,7 +46,7 @@ class ReferralClocks(TypedDict):
     version: int
     """The referral version the clocks were last started for: an older one changes nothing."""
     clocks: dict[str, Clock]
-    """By clock_id, in the order they were made."""
+    """By clock_id, in the order they were made; an older version's clocks stay (stopped if still running)."""
     reports: dict[str, str]
     """Period reports (YYYY-MM → when) that came before their period's clock was made; it is met when made."""
 
@@ -79,8 +80,22 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
-def clock_id(referral_id: str, clock: str, destination: str, period: str | None) -> str:
-    return "C-" + _digest(referral_id, clock, destination, period or "")
+def clock_id(referral_id: str, clock: str, destination: str, period: str | None, version: int = 1) -> str:
+    """A clock measures one version's delivery to ``destination`` (a recurring duty: the version its series
+    started at), so an amendment's clocks and their events have ids of their own. Version 1 adds nothing to
+    the digest: clocks kept before ids had a version are version 1's, and a replay finds them."""
+    versioned = (str(version),) if version > 1 else ()
+    return "C-" + _digest(referral_id, clock, destination, period or "", *versioned)
+
+
+def clock_version(clock: Clock, latest: int) -> int:
+    """The referral version (at most ``latest``) ``clock`` was made for, read back from its id."""
+    for version in range(latest, 1, -1):
+        if clock["clock_id"] == clock_id(
+            clock["referral_id"], clock["clock"], clock["destination"], clock["period"], version
+        ):
+            return version
+    return 1
 
 
 def sla_event_id(clock: str, event_type: EventType) -> str:

@@ -29,6 +29,7 @@ from processors.sla.records import (
     ClockStatus,
     ReferralClocks,
     SlaEvent,
+    clock_version,
     instant,
     iso,
 )
@@ -140,14 +141,18 @@ def start_clocks(
     policy: SlaPolicy,
     calendar: WorkingCalendar,
 ) -> ClockPlan:
-    """Start the clocks of a routed referral: one per applicable row × (non-copy) destination in ``routes``.
+    """Start the clocks of a routed referral version: one per applicable row × (non-copy) destination in
+    ``routes``, made for this version (their ids carry it).
 
     Idempotent: a clock that exists is kept, so starting again with the same input changes nothing and yields
     the same events (those of clocks decided at routing, e.g. a late pre-release notice). The same version with
-    more routes (SOCIAL's dispatch adds a target) adds their clocks. An amendment (newer version) keeps the
-    clocks of destinations still routed, running from the first receipt (release-anchored times follow the
-    amended release date), adds new ones, and stops those of dropped destinations or rows no longer applying.
-    An older version changes nothing.
+    more routes (SOCIAL's dispatch adds a target) adds their clocks. An amendment (newer version) routes its
+    destinations afresh, each delivery to be answered again: the older version's running clocks stop
+    (superseded, without an event; met, breached and expired ones keep their history) and every destination it
+    routes gets new clocks, running from this version's receipt or routing. A recurring duty belongs to the
+    referral: its series runs on while its destination is routed (to the amended last period), and stops only
+    with a dropped destination; a series that had ended (its delivery refused or closed) starts again. An older
+    version changes nothing.
     """
     version = int(event.get("version") or 1)
     if existing is not None and version < existing["version"]:
@@ -156,6 +161,12 @@ def start_clocks(
     referral = _Referral.of(event, routed_at)
     clocks: dict[str, Clock] = dict(existing["clocks"]) if existing else {}
     reports = dict(existing.get("reports", {})) if existing else {}
+    if amended:
+        for key, clock in clocks.items():
+            if clock["period"] is None and clock["status"] in RUNNING:
+                clocks[key] = {**clock, "status": "STOPPED"}  # superseded: the new delivery gets its own
+    # Ids are made for this version, unless the stored value predates versioned ids (see _kept_unversioned).
+    made_for = 1 if not amended and existing is not None and _kept_unversioned(existing, version) else version
     wanted: set[tuple[str, str]] = set()
     decided: list[tuple[str, ClockRule]] = []
     events: list[dict[str, Any]] = []
@@ -165,31 +176,25 @@ def start_clocks(
             if not rule.applies(event, destination):
                 continue
             if rule.recurring is not None:
-                if _start_series(clocks, reports, events, rule, referral, destination, amended, calendar):
+                if _start_series(clocks, reports, events, rule, referral, destination, amended, made_for, calendar):
                     wanted.add((rule.clock, destination))
                 continue
             started_at = referral.anchor(rule)
             times = clock_times(rule, started_at, referral.release_at, calendar) if started_at else None
             if started_at is None or times is None:
                 continue  # the referral lacks the date this row runs from or to (e.g. no release date)
-            wanted.add((rule.clock, destination))
-            new = new_clock(rule, referral.identity, destination, started_at, times)
-            current = clocks.get(new["clock_id"])
-            if current is None:
+            new = new_clock(rule, referral.identity, destination, started_at, times, version=made_for)
+            if new["clock_id"] not in clocks:
                 clocks[new["clock_id"]] = _decide(new, rule, referral) if rule.decided_at else new
-            elif amended and current["status"] in RUNNING:
-                clocks[new["clock_id"]] = _reanchored(current, rule, referral, calendar)
             if rule.decided_at:
                 decided.append((new["clock_id"], rule))
     if amended:
         for key, clock in clocks.items():
-            if (clock["clock"], clock["destination"]) in wanted:
+            if clock["period"] is None or (clock["clock"], clock["destination"]) in wanted:
                 continue
             if clock["status"] in RUNNING:
                 clock = {**clock, "status": "STOPPED"}
-            if clock["period"] is not None:
-                clock = {**clock, "last_period": clock["period"]}  # no further periods of a dropped duty
-            clocks[key] = clock
+            clocks[key] = {**clock, "last_period": clock["period"]}  # no further periods of a dropped duty
     for key, rule in decided:
         events += decision_events(clocks[key], rule)
     if existing is None and not clocks:
@@ -203,27 +208,16 @@ def start_clocks(
     return ClockPlan(None if value == existing else value, events)
 
 
+def _kept_unversioned(existing: ReferralClocks, version: int) -> bool:
+    """Whether a value at ``version`` ≥ 2 holds no clock made for a version ≥ 2: it was kept before clock ids
+    had a version (an amendment then kept the clocks it found), so its clocks, under version 1 ids, are this
+    version's until the next amendment, and a restart must find them there rather than make a second set."""
+    return version > 1 and all(clock_version(clock, version) == 1 for clock in existing["clocks"].values())
+
+
 def _decide(clock: Clock, rule: ClockRule, referral: _Referral) -> Clock:
     met_at = referral.received_at if rule.decided_at == "SUBMITTED" else referral.routed_at
     return {**clock, "status": "MET", "met_at": iso(met_at)}
-
-
-def _reanchored(current: Clock, rule: ClockRule, referral: _Referral, calendar: WorkingCalendar) -> Clock:
-    """An amended referral's open clock: same start (its first receipt or routing), unless it runs from the
-    release date, which the amendment may have moved; deadlines follow."""
-    started_at = instant(current["started_at"])
-    if rule.start == "RELEASE" and referral.release_at is not None:
-        started_at = referral.release_at
-    times = clock_times(rule, started_at, referral.release_at, calendar)
-    if times is None:
-        return current
-    warning_at, due_at = times
-    return {
-        **current,
-        "started_at": iso(started_at),
-        "warning_at": iso(warning_at) if warning_at else None,
-        "due_at": iso(due_at),
-    }
 
 
 def _start_series(
@@ -234,27 +228,53 @@ def _start_series(
     referral: _Referral,
     destination: str,
     amended: bool,
+    version: int,
     calendar: WorkingCalendar,
 ) -> bool:
-    """Make a recurring duty's first period clock; on an amendment, move its last period. Whether it runs."""
+    """Make a recurring duty's first period clock; on an amendment, move its last period, or start an ended
+    series again from the month routed (or its current period, if that one was stopped). Whether it runs."""
     first, last = referral.series_range()
     duty = series.members(clocks, rule.clock, destination)
     if not duty:
         if first > last:
             return False
-        clock, made = series.period_clock(rule, referral.identity, destination, first, last, reports, calendar)
-        clocks[clock["clock_id"]] = clock
-        events.extend(made)
+        _add_period(clocks, reports, events, rule, referral, destination, first, last, version, calendar)
         return True
-    if amended:
-        for key in duty:
-            clock = clocks[key]
-            if clock["last_period"] != last:
-                clock = {**clock, "last_period": last}
-            if clock["period"] is not None and clock["period"] > last and clock["status"] in RUNNING:
-                clock = {**clock, "status": "STOPPED"}
-            clocks[key] = clock
+    if not amended:
+        return True
+    frontier = next(f for _, f in series.frontiers({key: clocks[key] for key in duty}))
+    if series.ended(frontier):
+        following = frontier["period"] if frontier["status"] == "STOPPED" else series.next_period(frontier)
+        assert following is not None
+        start = max(following, first)
+        if start <= last:
+            _add_period(clocks, reports, events, rule, referral, destination, start, last, version, calendar)
+        return True
+    for key in duty:
+        clock = clocks[key]
+        if clock["last_period"] != last:
+            clock = {**clock, "last_period": last}
+        if clock["period"] is not None and clock["period"] > last and clock["status"] in RUNNING:
+            clock = {**clock, "status": "STOPPED"}
+        clocks[key] = clock
     return True
+
+
+def _add_period(
+    clocks: dict[str, Clock],
+    reports: dict[str, str],
+    events: list[dict[str, Any]],
+    rule: ClockRule,
+    referral: _Referral,
+    destination: str,
+    period: str,
+    last: str,
+    version: int,
+    calendar: WorkingCalendar,
+) -> None:
+    clock, made = series.period_clock(rule, referral.identity, destination, period, last, reports, calendar, version)
+    clocks[clock["clock_id"]] = clock
+    events.extend(made)
 
 
 # --- answers and reports -------------------------------------------------------------------------------------
@@ -263,7 +283,8 @@ def _start_series(
 def on_state(existing: ReferralClocks, destination: str, state: str, at: datetime, policy: SlaPolicy) -> ClockPlan:
     """A delivery reached ``state`` (a lifecycle state, or the pseudo-state DISPATCHED) at ``at``: the
     destination's clocks that state satisfies are met (on time or late); a terminal state that satisfies none
-    stops the rest silently, and ends its recurring duties after the current period."""
+    stops the rest silently, and ends its recurring duties after the current period. The delivery is the
+    destination's latest: a clock an amendment superseded (an older version's, breached) is left as it was."""
     if state == REPORTED:
         raise ValueError("a period report meets its clock through on_report, which names the period")
     if state not in State.__members__ and state not in PSEUDO_STATES:
@@ -271,8 +292,9 @@ def on_state(existing: ReferralClocks, destination: str, state: str, at: datetim
     terminal = state in State.__members__ and State(state) in TERMINAL
     clocks = dict(existing["clocks"])
     events: list[dict[str, Any]] = []
+    superseded = _superseded(existing, destination)
     for key, clock in existing["clocks"].items():
-        if clock["destination"] != destination or clock["status"] not in MEETABLE:
+        if clock["destination"] != destination or clock["status"] not in MEETABLE or key in superseded:
             continue
         rule = policy.rule(clock["clock"])
         if rule is None:
@@ -287,6 +309,18 @@ def on_state(existing: ReferralClocks, destination: str, state: str, at: datetim
             if frontier["destination"] == destination and frontier["last_period"] != frontier["period"]:
                 series.end_duty(clocks, key)
     return _plan(existing, clocks, existing.get("reports", {}), events)
+
+
+def _superseded(existing: ReferralClocks, destination: str) -> set[str]:
+    """The destination's clocks of a duty (row) that a newer version's delivery has its own clock for."""
+    versions: dict[str, tuple[str, int]] = {}
+    for key, clock in existing["clocks"].items():
+        if clock["destination"] == destination and clock["period"] is None:
+            versions[key] = (clock["clock"], clock_version(clock, existing["version"]))
+    newest: dict[str, int] = {}
+    for name, version in versions.values():
+        newest[name] = max(version, newest.get(name, version))
+    return {key for key, (name, version) in versions.items() if version < newest[name]}
 
 
 def on_report(existing: ReferralClocks, period: str, at: datetime) -> ClockPlan:
@@ -334,6 +368,7 @@ def check_due(existing: ReferralClocks, now: datetime, policy: SlaPolicy, calend
             continue
         clocks[key] = judge(retimed(clock, rule, calendar), rule, now, events, expire)
     for key, frontier in list(series.frontiers(clocks)):
+        version = clock_version(frontier, existing["version"])  # the series' (see records.clock_id)
         while series.successor_owed(frontier):
             rule = policy.rule(frontier["clock"])
             if rule is None:
@@ -348,6 +383,7 @@ def check_due(existing: ReferralClocks, now: datetime, policy: SlaPolicy, calend
                 frontier["last_period"],
                 reports,
                 calendar,
+                version,
             )
             events.extend(made)
             if nxt["status"] in RUNNING:

@@ -40,13 +40,21 @@ def period_clock(
     last: str,
     reports: dict[str, str],
     calendar: WorkingCalendar,
+    version: int,
 ) -> tuple[Clock, list[dict[str, Any]]]:
     """One period's clock, running from the period's end; met at once by a report that came before it (taken
-    out of ``reports``)."""
+    out of ``reports``). ``version``: the one the series started at (its id; a restarted series has another)."""
     started_at = period_end(period)
     span = deadlines(rule.timing, started_at, calendar)
     clock = new_clock(
-        rule, owner, destination, started_at, (span.warning_at, span.due_at), period=period, last_period=last
+        rule,
+        owner,
+        destination,
+        started_at,
+        (span.warning_at, span.due_at),
+        period=period,
+        last_period=last,
+        version=version,
     )
     reported = reports.pop(period, None)
     if reported is None:
@@ -60,16 +68,28 @@ def members(clocks: Mapping[str, Clock], clock: str, destination: str) -> list[s
 
 
 def frontiers(clocks: Mapping[str, Clock]) -> Iterator[tuple[str, Clock]]:
-    """The latest period's clock of each recurring duty (clock name × destination)."""
+    """The latest period's clock of each recurring duty (clock name × destination). A duty restarted by an
+    amendment may hold two clocks of one period: the stopped one is not the frontier."""
     latest: dict[tuple[str, str], tuple[str, Clock]] = {}
     for key, clock in clocks.items():
-        period = clock["period"]
-        if period is None:
+        if clock["period"] is None:
             continue
         duty = (clock["clock"], clock["destination"])
-        if duty not in latest or period > (latest[duty][1]["period"] or ""):
+        if duty not in latest or _rank(clock) > _rank(latest[duty][1]):
             latest[duty] = (key, clock)
     yield from latest.values()
+
+
+def _rank(clock: Clock) -> tuple[str, bool]:
+    return clock["period"] or "", clock["status"] != "STOPPED"
+
+
+def ended(frontier: Clock) -> bool:
+    """Whether a duty has nothing left to run: its frontier stopped (the delivery ended or was dropped), or was
+    met or breached in its last period."""
+    if frontier["status"] == "STOPPED":
+        return True
+    return frontier["status"] not in ("OPEN", "WARNED") and frontier["last_period"] == frontier["period"]
 
 
 def successor_owed(frontier: Clock) -> bool:

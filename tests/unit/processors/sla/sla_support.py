@@ -9,6 +9,7 @@ from typing import Any
 
 from processors.sla.calendar import TAIPEI, WorkingCalendar
 from processors.sla.policy import SlaPolicy, load_policy
+from processors.sla.records import clock_version
 from processors.sla.referral_clocks import Clock, ClockPlan, ReferralClocks
 
 POLICY: SlaPolicy = load_policy(None)
@@ -40,14 +41,18 @@ def referral(
     }
 
 
-def clock(value: ReferralClocks | None, name: str, destination: str, period: str | None = None) -> Clock:
+def clock(
+    value: ReferralClocks | None, name: str, destination: str, period: str | None = None, *, version: int | None = None
+) -> Clock:
+    """The one clock of a duty (of the referral ``version``'s delivery, when given: an amendment makes new ones)."""
     assert value is not None
     found = [
         c
         for c in value["clocks"].values()
         if (c["clock"], c["destination"], c["period"]) == (name, destination, period)
+        and (version is None or clock_version(c, value["version"]) == version)
     ]
-    assert len(found) == 1, f"{name}/{destination}/{period}: {len(found)} clocks"
+    assert len(found) == 1, f"{name}/{destination}/{period}/v{version}: {len(found)} clocks"
     return found[0]
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,6 +34,20 @@ NEXT: dict[ClockStatus, set[ClockStatus]] = {
     "EXPIRED": {"EXPIRED"},
 }
 TIMING = {"WARNING", "BREACH", "ESCALATION", "EXPIRED"}
+AMENDED_ROUTES = [("HOSP_KSPH", "BUREAU"), ("BUREAU",), ("HOSP_KSPH",)]
+"""What an amendment routes to: both again, or one of them (the other dropped)."""
+
+
+def _deferred(received_at: datetime, version: int) -> dict[str, Any]:
+    return referral(
+        "DEFERRED_PROSECUTION",
+        received_at,
+        version=version,
+        treatment_ordered="Y",
+        hospital_code="HOSP_KSPH",
+        deferral_end="2026-01-31",
+    )
+
 
 operations = st.lists(
     st.tuples(
@@ -41,6 +56,7 @@ operations = st.lists(
             st.tuples(st.just("state"), st.sampled_from(["BUREAU", "HOSP_KSPH"]), st.sampled_from(STATES)),
             st.tuples(st.just("report"), st.integers(min_value=-1, max_value=8), st.just("")),
             st.tuples(st.just("check"), st.just(0), st.just("")),
+            st.tuples(st.just("amend"), st.integers(min_value=0, max_value=len(AMENDED_ROUTES) - 1), st.just("")),
         ),
     ),
     max_size=40,
@@ -50,9 +66,7 @@ operations = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(operations)
 def test_clocks_under_any_sequence(steps: list[tuple[int, tuple[str, object, str]]]) -> None:
-    event = referral(
-        "DEFERRED_PROSECUTION", ROUTED, treatment_ordered="Y", hospital_code="HOSP_KSPH", deferral_end="2026-01-31"
-    )
+    event = _deferred(ROUTED, 1)
     started = start_clocks(None, event, routes("HOSP_KSPH", "BUREAU"), ROUTED, POLICY, CALENDAR)
     assert started.clocks is not None
     value: ReferralClocks = started.clocks
@@ -66,6 +80,10 @@ def test_clocks_under_any_sequence(steps: list[tuple[int, tuple[str, object, str
         elif operation == "report":
             assert isinstance(argument, int)
             plan = on_report(value, shift("2025-07", argument), now)
+        elif operation == "amend":
+            assert isinstance(argument, int)
+            amended = _deferred(now, value["version"] + 1)
+            plan = start_clocks(value, amended, routes(*AMENDED_ROUTES[argument]), now, POLICY, CALENDAR)
         else:
             plan = check_due(value, now, POLICY, CALENDAR)
         ids = [e["event_id"] for e in plan.events]
@@ -79,6 +97,12 @@ def test_clocks_under_any_sequence(steps: list[tuple[int, tuple[str, object, str
         assert json_round_trip(value) == value
         running = Counter((c["clock"], c["destination"]) for c in value["clocks"].values() if c["status"] in RUNNING)
         assert max(running.values(), default=0) <= 1, "one open clock per duty (and per period: one at a time)"
+        periods = Counter(
+            (c["clock"], c["destination"], c["period"])
+            for c in value["clocks"].values()
+            if c["period"] is not None and c["status"] != "STOPPED"
+        )
+        assert max(periods.values(), default=0) <= 1, "a period's duty is measured once, across versions"
 
         upcoming = next_instant(value)
         if upcoming is not None:

@@ -269,7 +269,7 @@ def test_unknown_states_are_refused() -> None:
         on_state(plan.clocks, "LABOUR", "REPORTED", RECEIVED, POLICY)
 
 
-# --- idempotence and amendments -------------------------------------------------------------------------------
+# --- idempotence and versions ----------------------------------------------------------------------------------
 
 
 def test_the_same_start_twice_gives_equal_results() -> None:
@@ -298,57 +298,8 @@ def test_meeting_and_checking_twice_changes_nothing_the_second_time() -> None:
     assert (again.clocks, again.events) == (None, [])
 
 
-def test_an_amendment_keeps_still_routed_clocks_and_stops_dropped_ones() -> None:
-    first = start_clocks(None, referral("SERVICE", RECEIVED), routes("LABOUR"), RECEIVED, POLICY, CALENDAR)
-    assert first.clocks is not None
-    routed_again = taipei(2025, 7, 17, 10, 0)
-    amended = start_clocks(
-        first.clocks, referral("SERVICE", routed_again, version=2), routes("NGO_MUEN"), routed_again, POLICY, CALENDAR
-    )
-    assert amended.clocks is not None
-    assert amended.clocks["version"] == 2
-    assert {c["status"] for c in amended.clocks["clocks"].values() if c["destination"] == "LABOUR"} == {"STOPPED"}
-    assert local(clock(amended.clocks, "SV_ACK", "NGO_MUEN")["started_at"]) == routed_again
-    assert amended.events == []
-    # v3 routes to both again: NGO_MUEN's clocks run on from v2's routing.
-    v3 = start_clocks(
-        amended.clocks,
-        referral("SERVICE", RECEIVED, version=3),
-        routes("LABOUR", "NGO_MUEN"),
-        taipei(2025, 7, 18),
-        POLICY,
-        CALENDAR,
-    )
-    assert clock(v3.clocks, "SV_ACK", "NGO_MUEN") == clock(amended.clocks, "SV_ACK", "NGO_MUEN")
-
-
-def test_an_amendment_moves_release_anchored_deadlines_but_not_the_start() -> None:
-    event = referral("PRE_RELEASE", RECEIVED, expected_release_date="2025-09-30")
-    first = start_clocks(None, event, routes("BUREAU"), RECEIVED, POLICY, CALENDAR)
-    assert first.clocks is not None
-    amended_event = referral("PRE_RELEASE", taipei(2025, 7, 20), version=2, expected_release_date="2025-10-15")
-    amended = start_clocks(first.clocks, amended_event, routes("BUREAU"), taipei(2025, 7, 20), POLICY, CALENDAR)
-    meeting = clock(amended.clocks, "PR_MEETING", "BUREAU")
-    assert local(meeting["started_at"]) == RECEIVED
-    assert local(meeting["due_at"]) == taipei(2025, 10, 15)
-    # The lead time was decided on the first notice.
-    assert clock(amended.clocks, "PR_LEAD_TIME", "BUREAU") == clock(first.clocks, "PR_LEAD_TIME", "BUREAU")
-
-
 def test_an_older_version_changes_nothing() -> None:
     v2 = start_clocks(None, referral("SERVICE", RECEIVED, version=2), routes("LABOUR"), RECEIVED, POLICY, CALENDAR)
     assert v2.clocks is not None
     v1 = start_clocks(v2.clocks, referral("SERVICE", RECEIVED), routes("NGO_MUEN"), RECEIVED, POLICY, CALENDAR)
     assert (v1.clocks, v1.events) == (None, [])
-
-
-def test_an_amendment_that_ends_the_out_of_area_flag_stops_the_handoff() -> None:
-    first = start_clocks(
-        None, referral("SELF_REFERRAL", RECEIVED, out_of_area=True), routes("BUREAU"), RECEIVED, POLICY, CALENDAR
-    )
-    assert first.clocks is not None
-    amended = start_clocks(
-        first.clocks, referral("SELF_REFERRAL", RECEIVED, version=2), routes("BUREAU"), RECEIVED, POLICY, CALENDAR
-    )
-    assert clock(amended.clocks, "OUT_OF_AREA_HANDOFF", "BUREAU")["status"] == "STOPPED"
-    assert clock(amended.clocks, "ACK_EXPIRY", "BUREAU")["status"] == "OPEN"
