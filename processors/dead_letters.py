@@ -12,6 +12,9 @@ from typing import Any
 from adapters.validation.national_id import mask_ids
 from processors import ids
 
+NOTHING_SEALED: dict[str, Any] = {"key_id": "", "nonce": b"", "ciphertext": b""}
+"""The ``original`` of a dead letter that has no partner bytes to keep (the hub's own records, empty notes)."""
+
 
 def dead_letter(
     *,

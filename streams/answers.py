@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
-from processors.dead_letters import dead_letter
+from processors.dead_letters import NOTHING_SEALED, dead_letter
 from processors.ledger import LedgerEntry, UpdateRefused, plan_update
 from processors.lifecycle import TERMINAL, State
 from streams import journeys, metrics, outbox, sla
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_NOTHING_SEALED = {"key_id": "", "nonce": b"", "ciphertext": b""}
 
 DISPATCHED = "DISPATCHED"
 """The pseudo-state that meets SOCIAL's dispatch (派案) clock: its dispatch created the target's assignment."""
@@ -61,7 +60,7 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
                 code=refused.code,
                 reason=refused.reason,
                 received_at=update["received_at"],
-                original=update["notes"] or _NOTHING_SEALED,
+                original=update["notes"] or NOTHING_SEALED,
             ),
         )
         return
@@ -84,7 +83,7 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     for status in plan.statuses:
         await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
-    await sla.send_outputs(hub, clock_events)
+    await outbox.send(hub.topics, clock_events)
     await journeys.send_state_steps(hub, plan.entry["subject_id"], plan.statuses)
 
 

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 
 from processors.journeys import journey as journey_logic
 from processors.journeys.policy import JourneyPolicy
+from processors.sla import referral_clocks
 from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import SlaPolicy, load_policy
 from streams import codecs, gauges, sla
@@ -150,7 +151,7 @@ def create_hub(settings: Settings) -> Hub:
         clocks=clocks,
         journeys=journeys,
         lectures=lectures,
-        clock_index=OwnedDueIndex(REFERRAL_EVENTS.name, settings.partitions, sla.clocks_next_instant),
+        clock_index=OwnedDueIndex(REFERRAL_EVENTS.name, settings.partitions, referral_clocks.next_instant),
         journey_index=OwnedDueIndex(JOURNEY_STEPS.name, settings.partitions, journey_logic.next_instant),
         policy=policy,
         journey_policy=JourneyPolicy.from_mapping(policy.journey),

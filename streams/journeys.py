@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
-from processors.dead_letters import dead_letter
+from processors.dead_letters import NOTHING_SEALED, dead_letter
 from processors.journeys import journey as journey_logic
 from streams import metrics, outbox
 from streams.outbox import Output
@@ -137,7 +137,7 @@ async def apply_one(hub: Hub, step: Mapping[str, Any]) -> None:
     this = outbox.cause()
     already = outbox.pending(hub.journeys.get(subject_id), this)
     if already is not None:
-        await _send(hub, already)
+        await outbox.send(hub.topics, already)
         return
     now = hub.clock.now()
     try:
@@ -156,21 +156,13 @@ async def apply_one(hub: Hub, step: Mapping[str, Any]) -> None:
             if "gap_id" in event:
                 metrics.GAP_EVENTS.labels(event["gap_type"], event["status"]).inc()
             else:
-                metrics.SLA_EVENTS.labels(event["clock"], event.get("destination") or "", event["type"]).inc()
+                metrics.count_sla_event(event)
         if outputs:
             # Durable before the events exist; most steps emit nothing, and Faust flushes before it commits.
             await hub.app.producer.flush()
     if step["type"] == "CHECK":
         hub.journey_index.schedule_after_check(subject_id, hub.journeys.get(subject_id), now)
-    await _send(hub, outputs)
-
-
-async def _send(hub: Hub, outputs: list[Output]) -> None:
-    for topic, key, value in outputs:
-        await hub.topics[topic].send(key=key.encode(), value=value)
-
-
-_NOTHING_SEALED = {"key_id": "", "nonce": b"", "ciphertext": b""}
+    await outbox.send(hub.topics, outputs)
 
 
 async def _dead_letter(hub: Hub, step: Mapping[str, Any], problem: str, now: datetime) -> None:
@@ -189,6 +181,6 @@ async def _dead_letter(hub: Hub, step: Mapping[str, Any], problem: str, now: dat
             code="INVALID_STEP",
             reason=f"內部流程資料錯誤，已通知維運人員：{problem}",
             received_at=step.get("at") or now,  # the step's own time: a redelivery re-sends the same bytes
-            original=_NOTHING_SEALED,
+            original=NOTHING_SEALED,
         ),
     )

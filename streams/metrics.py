@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 SUBMISSIONS = Counter(
@@ -25,6 +28,12 @@ SLA_EVENTS = Counter(
     "SLA clock events (WARNING, BREACH, ESCALATION, MET, EXPIRED, LATE_NOTICE) by clock and responsible partner",
     ["clock", "partner", "type"],
 )
+
+
+def count_sla_event(event: Mapping[str, Any]) -> None:
+    SLA_EVENTS.labels(event["clock"], event.get("destination") or "", event["type"]).inc()
+
+
 GAP_EVENTS = Counter(
     "refhub_protection_gap_events", "Break points (斷點) opened and closed, by type", ["gap_type", "status"]
 )

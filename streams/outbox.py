@@ -69,6 +69,12 @@ def sealed(value: Mapping[str, Any], this: str | None, outputs: Iterable[Output]
     return {**value, OUTBOX: boxes}
 
 
+async def send(topics: Mapping[str, Any], outputs: Iterable[Output]) -> None:
+    """Send records, each keyed as promised, to the Faust topics by name."""
+    for topic, key, record in outputs:
+        await topics[topic].send(key=key.encode(), value=record)
+
+
 def merged(*batches: Iterable[Output]) -> list[Output]:
     """The records of several passes, each once (by its deterministic event id), in first-seen order."""
     seen: set[tuple[str, str]] = set()

@@ -16,7 +16,7 @@ from faust.types import StreamT
 from processors.dead_letters import dead_letter
 from processors.ledger import plan_routing
 from processors.routing import NoRoute, RouteRefused
-from streams import journeys, metrics, sla
+from streams import journeys, metrics, outbox, sla
 from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_EVENTS, REFERRAL_STATUS
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     for status in plan.statuses:
         await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
-    await sla.send_events(hub, key, sla_events)
+    await outbox.send(hub.topics, sla.sla_outputs(referral_id, sla_events))
     destinations = [a["destination"] for a in plan.assignments]
     await journeys.send_step(hub, journeys.referred_step(event, destinations, routed_at))
     # The REFERRED step names every destination: only amendments' cancellations are news to the journey.

@@ -34,17 +34,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def clocks_next_instant(value: Any) -> datetime | None:
-    return referral_clocks.next_instant(value)
-
-
 def keep(hub: Hub, referral_id: str, plan: ClockPlan) -> list[dict[str, Any]]:
     """Write a clock plan's new value (in the caller's stream context) and index it; returns its events."""
     if plan.clocks is not None:
         hub.clocks[referral_id] = outbox.carried(plan.clocks, hub.clocks.get(referral_id))
         hub.clock_index.schedule(referral_id, plan.clocks)
         for event in plan.events:
-            metrics.SLA_EVENTS.labels(event["clock"], event.get("destination") or "", event["type"]).inc()
+            metrics.count_sla_event(event)
     return list(plan.events)
 
 
@@ -69,21 +65,11 @@ def after_states(hub: Hub, referral_id: str, changes: Iterable[tuple[str, str, d
     return keep(hub, referral_id, ClockPlan(clocks=current if changed else None, events=events, expire=[]))
 
 
-async def send_events(hub: Hub, key: bytes, events: Iterable[Mapping[str, Any]]) -> None:
-    for event in events:
-        await hub.topics[SLA_EVENTS.name].send(key=key, value=dict(event))
-
-
 def seal(hub: Hub, referral_id: str, this: str | None, outputs: list[Output]) -> None:
     """Keep what this message is about to send in the referral's clock value (see streams/outbox.py)."""
     value = hub.clocks.get(referral_id)
     if outputs and value is not None:
         hub.clocks[referral_id] = outbox.sealed(value, this, outputs)
-
-
-async def send_outputs(hub: Hub, outputs: Iterable[Output]) -> None:
-    for topic, key, value in outputs:
-        await hub.topics[topic].send(key=key.encode(), value=value)
 
 
 async def _resend_check(hub: Hub, referral_id: str, promised: list[Output]) -> None:
@@ -99,7 +85,7 @@ async def _resend_check(hub: Hub, referral_id: str, promised: list[Output]) -> N
         if changed:
             hub.ledger[referral_id] = entry
             await hub.app.producer.flush()
-    await send_outputs(hub, promised)
+    await outbox.send(hub.topics, promised)
 
 
 async def resent(hub: Hub, referral_id: str, this: str | None) -> bool:
@@ -107,7 +93,7 @@ async def resent(hub: Hub, referral_id: str, this: str | None) -> bool:
     outputs = outbox.pending(hub.clocks.get(referral_id), this)
     if outputs is None:
         return False
-    await send_outputs(hub, outputs)
+    await outbox.send(hub.topics, outputs)
     return True
 
 
@@ -165,7 +151,7 @@ async def check_one(hub: Hub, referral_id: str) -> None:
     if outputs:
         seal(hub, referral_id, this, outputs)
         await hub.app.producer.flush()
-    await send_outputs(hub, outputs)
+    await outbox.send(hub.topics, outputs)
 
 
 async def record_hours(hub: Hub, hours: Mapping[str, Any]) -> None:
@@ -184,7 +170,7 @@ async def record_hours(hub: Hub, hours: Mapping[str, Any]) -> None:
     if len(outputs) > 1:
         seal(hub, referral_id, this, outputs)
         await hub.app.producer.flush()
-    await send_outputs(hub, outputs)
+    await outbox.send(hub.topics, outputs)
 
 
 async def nudge_due(hub: Hub) -> None:

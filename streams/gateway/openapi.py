@@ -14,6 +14,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _json_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def _error(description: str) -> dict[str, Any]:
     return _json(_ERROR, description)
 
@@ -178,21 +183,9 @@ def document() -> dict[str, Any]:
             "/v1/admin/replay": {
                 "post": {
                     "summary": "Operators: re-run a partner's stored records through the current adapters",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["partner"],
-                                    "properties": {
-                                        "partner": {"type": "string"},
-                                        "since": {"type": "string", "format": "date-time"},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _json_body(
+                        ["partner"], {"partner": {"type": "string"}, "since": {"type": "string", "format": "date-time"}}
+                    ),
                     "responses": {"200": {"description": "Replay summary"}, "401": _error("Not an operator")},
                 }
             },
@@ -203,18 +196,9 @@ def document() -> dict[str, Any]:
                 },
                 "post": {
                     "summary": "Test deployments (REFHUB_MOVABLE_CLOCK=true): move the hub's clock forward",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["advance_seconds"],
-                                    "properties": {"advance_seconds": {"type": "number", "minimum": 0}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _json_body(
+                        ["advance_seconds"], {"advance_seconds": {"type": "number", "minimum": 0}}
+                    ),
                     "responses": {
                         "200": {"description": "The clock after the move"},
                         "401": _error("Not an operator"),

@@ -166,14 +166,17 @@ def statuses_seen_by_source(hub: HubProcess, referral_id: str, count: int) -> li
     )
 
 
+def child_protection_notice(hub: HubProcess, seed: int) -> tuple[str, str, str]:
+    """A police child-protection notice for a new person, routed: (police reference, referral id, subject id)."""
+    [ref] = police.fresh_refs(1)
+    row = police.child_protection_row(ref, police.person(random.Random(seed)))
+    referral_id = post(hub, "POLICE", police.to_csv([row]), "text/csv")["accepted"][0]["referral_id"]
+    return ref, referral_id, assignment(hub, "SOCIAL", referral_id)["subject_id"]
+
+
 def test_child_protection_triage_warning_breach_and_the_parents_follow_up_gap(timed_hub: HubProcess) -> None:
     hub = timed_hub
-    who = police.person(random.Random(7))
-    [ref] = police.fresh_refs(1)
-    receipt = post(hub, "POLICE", police.to_csv([police.child_protection_row(ref, who)]), "text/csv")
-    referral_id = receipt["accepted"][0]["referral_id"]
-    social = assignment(hub, "SOCIAL", referral_id)
-    subject_id = social["subject_id"]
+    ref, referral_id, subject_id = child_protection_notice(hub, seed=7)
     assert assignment(hub, "BUREAU", referral_id)["copy"] is True
 
     [routed_in_time] = sla_events(hub, clock_event(referral_id, "CP_ROUTE", "MET"))
@@ -360,11 +363,7 @@ def test_youth_notice_dispatch_redirect_and_the_dispatch_deadline(timed_hub: Hub
 def test_clocks_and_journeys_survive_a_restart(timed_hub: HubProcess) -> None:
     """After a restart each worker rebuilds its due index from the recovered tables: nothing is forgotten."""
     hub = timed_hub
-    who = police.person(random.Random(23))
-    [ref] = police.fresh_refs(1)
-    receipt = post(hub, "POLICE", police.to_csv([police.child_protection_row(ref, who)]), "text/csv")
-    referral_id = receipt["accepted"][0]["referral_id"]
-    subject_id = assignment(hub, "SOCIAL", referral_id)["subject_id"]
+    ref, referral_id, subject_id = child_protection_notice(hub, seed=23)
     contact(hub, subject_id, f"{ref}-C1", hub_now(hub), need_level="LOW")
     wait_for(hub.broker.bootstrap, "casework.contacts", lambda m: m.value["subject_id"] == subject_id, 1)
     before = hub_now(hub)
