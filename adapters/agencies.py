@@ -37,3 +37,22 @@ ASSIGNMENT_AGENCIES: Final = (
 
 DISPATCH_TARGETS: Final = frozenset({"EDU", "YOUTH_COUNSEL"})
 """Where SOCIAL may dispatch (派案) a youth drug-use notice: in school → 教育局/校外會, not in school → 少輔會."""
+
+REFERRAL_SOURCES: Final = (
+    "POLICE",
+    "PROS_KS",
+    "PROS_CT",
+    "PROS_MIL",
+    "PRISON_KSP1",
+    "PRISON_KSP2",
+    "PRISON_KSDT",
+    "PRISON_KSWP",
+    "PRISON_KSWD",
+    "JUV_COURT",
+    "JUV_FAC_MYHS",
+    "JUV_FAC_KSJD",
+    "SOCIAL",
+    "BUREAU",
+)
+"""Partners that send referrals or orders and pull what became of them: one status topic each (need to know).
+PUBLIC (the web form) pulls nothing."""

@@ -23,6 +23,11 @@ SCHEMA_NAMES = (
     "protection_gap",
     "journey_step",
     "clock_check",
+    "erasure_step",
+    "erasure_progress",
+    "erasure_completed",
+    "erasure_notice",
+    "audit_event",
 )
 
 

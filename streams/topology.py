@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from adapters.agencies import ASSIGNMENT_AGENCIES  # one list for adapters, processors and topics
+from adapters.agencies import ASSIGNMENT_AGENCIES, REFERRAL_SOURCES  # one list for adapters, processors and topics
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -58,7 +58,30 @@ SUBJECT_KEYS = TopicSpec(
 REFERRAL_UPDATES = TopicSpec("referrals.updates", "status_report", "partners' answers on referrals, key referral_id")
 CONTACTS = TopicSpec("casework.contacts", "contact_event", "follow-up contacts, key subject_id")
 TREATMENT_HOURS = TopicSpec("casework.treatment_hours", "treatment_hours", "community-treatment hours, key referral_id")
-ERASURE_ORDERS = TopicSpec("erasure.orders", "erasure_order", "juvenile record-erasure orders, key order_no")
+ERASURE_ORDERS = TopicSpec(
+    "erasure.orders", "erasure_order", "juvenile record-erasure orders (塗銷), key subject_id (lookup_key if unknown)"
+)
+ERASURE_STEPS = TopicSpec(
+    "erasure.steps",
+    "erasure_step",
+    "erase one referral's ledger entry and clocks, key referral_id",
+    retention_ms=30 * DAY_MS,
+)
+ERASURE_PROGRESS = TopicSpec(
+    "erasure.progress",
+    "erasure_progress",
+    "one referral erased, reported back, key subject_id",
+    retention_ms=30 * DAY_MS,
+)
+ERASURE_COMPLETIONS = TopicSpec(
+    "erasure.completions", "erasure_completed", "ERASURE_COMPLETED answers to the courts, key order_no"
+)
+AUDIT_EVENTS = TopicSpec(
+    "audit.events",
+    "audit_event",
+    "every disclosure, decision, erasure step, credential change and admin call (FHIR AuditEvent), key subject_id",
+    retention_ms=5 * 365 * DAY_MS,
+)
 SLA_EVENTS = TopicSpec("sla.events", "sla_event", "SLA warnings, breaches, escalations, met, expired; key referral_id")
 SLA_CHECKS = TopicSpec(
     "sla.checks", "clock_check", "the timer's nudges to the clock owner, key referral_id", retention_ms=7 * DAY_MS
@@ -72,6 +95,18 @@ def assignment_topic(agency: str) -> TopicSpec:
 
 
 ASSIGNMENTS = {agency: assignment_topic(agency) for agency in ASSIGNMENT_AGENCIES}
+"""Each agency's work: assignments, and erasure notices (ErasureNotice) for copies it must delete."""
+
+
+def status_topic(partner: str) -> TopicSpec:
+    return TopicSpec(
+        f"status.{partner}", "status_change", f"what became of the referrals {partner} sent, key referral_id"
+    )
+
+
+STATUS_TOPICS = {partner: status_topic(partner) for partner in REFERRAL_SOURCES}
+"""Each source partner's closed-loop feed: its referrals' status changes (and, for a court, ERASURE_COMPLETED), so a
+partner reads only its own (need to know) and a pull costs what it reads, not the size of referrals.status."""
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     INBOUND_RAW,
@@ -88,5 +123,10 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     SLA_CHECKS,
     JOURNEY_STEPS,
     PROTECTION_GAPS,
+    ERASURE_STEPS,
+    ERASURE_PROGRESS,
+    ERASURE_COMPLETIONS,
+    AUDIT_EVENTS,
     *ASSIGNMENTS.values(),
+    *STATUS_TOPICS.values(),
 )
