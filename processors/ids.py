@@ -34,3 +34,21 @@ def dead_letter_id(submission: str, record_no: int) -> str:
 def update_event_id(partner: str, partner_ref: str) -> str:
     """Status answers, contacts, treatment hours and orders: one event per (partner, partner reference)."""
     return "U-" + _digest(partner, partner_ref.strip(), length=24)
+
+
+def erasure_status_event_id(referral: str, destination: str, order_id: str) -> str:
+    """The CANCELLED (reason ERASED) status change an erasure order makes of one delivery."""
+    return "T-" + _digest(referral, destination, "ERASED", order_id, length=24)
+
+
+def erasure_notice_id(referral: str, destination: str, order_id: str) -> str:
+    return "N-" + _digest(referral, destination, order_id, length=24)
+
+
+def erasure_completed_id(order_id: str) -> str:
+    return "C-" + _digest(order_id, length=24)
+
+
+def audit_event_id(*parts: str) -> str:
+    """An agent's audit event: deterministic from what it records, so a redelivered message re-sends the same one."""
+    return "AU-" + _digest(*parts, length=24)

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 from faust.types import StreamT
 
 from processors.dead_letters import NOTHING_SEALED, dead_letter
+from processors.erasure import referrals
 from processors.ledger import LedgerEntry, UpdateRefused, plan_update
 from processors.lifecycle import TERMINAL, State
 from streams import journeys, metrics, outbox, sla
-from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_STATUS, REFERRAL_UPDATES
+from streams.statuses import status_outputs
+from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_UPDATES
 
 if TYPE_CHECKING:
-    from streams.app import Hub
+    from streams.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
     referral_id = update["referral_id"]
     entry = hub.ledger.get(referral_id)
     try:
-        if entry is None:
+        if entry is None or referrals.is_erased(entry):
             raise UpdateRefused("UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
         plan = plan_update(update, entry)
     except UpdateRefused as refused:
@@ -81,8 +83,7 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
     key = referral_id.encode()
     for assignment in plan.assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
-    for status in plan.statuses:
-        await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
+    await outbox.send(hub.topics, status_outputs(plan.statuses))
     await outbox.send(hub.topics, clock_events)
     await journeys.send_state_steps(hub, plan.entry["subject_id"], plan.statuses)
 

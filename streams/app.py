@@ -1,10 +1,8 @@
-"""Builds the Faust app: one process runs the router agent, the key vault and the HTTP gateway."""
+"""Builds the Faust app: one process runs the agents, the key vault and the HTTP gateway."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,18 +14,22 @@ from processors.journeys import journey as journey_logic
 from processors.journeys.policy import JourneyPolicy
 from processors.sla import referral_clocks
 from processors.sla.calendar import WorkingCalendar
-from processors.sla.policy import SlaPolicy, load_policy
-from streams import codecs, gauges, sla
+from processors.sla.policy import load_policy
+from streams import answers, codecs, erasure, gauges, router, sla
+from streams import journeys as journey_agents
+from streams.audit import Auditor
 from streams.clock import HubClock
 from streams.due import OwnedDueIndex
+from streams.gateway import views
 from streams.gateway.intake import Intake, Topics
 from streams.gateway.outbox import Outbox
 from streams.gateway.reader import TopicReader
 from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
+from streams.hub import Hub
 from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
-from streams.secrets import HubSecrets, load_or_create
+from streams.secrets import load_or_create
 from streams.settings import Settings
 from streams.topology import (
     ALL_TOPICS,
@@ -38,43 +40,14 @@ from streams.topology import (
     JOURNEY_STEPS,
     REFERRAL_EVENTS,
     REFERRAL_UPDATES,
+    SECOND_SCHEMAS,
     TREATMENT_HOURS,
     TopicSpec,
+    alias,
 )
 from streams.vault import KeyVault
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Hub:
-    """What the agents and views share."""
-
-    settings: Settings
-    secrets: HubSecrets
-    partners: PartnerDirectory
-    app: faust.App
-    clock: HubClock
-    topics: dict[str, Any]
-    ledger: Any
-    clocks: Any
-    """sla-clocks: referral id → its SLA clocks (processors.sla.referral_clocks.ReferralClocks)."""
-    journeys: Any
-    """journeys: subject id → the person's journey (processors.journeys.journey.Journey)."""
-    lectures: Any
-    """lecture-notices: subject id → the lecture notices (講習通知) routed for that person, oldest first."""
-    clock_index: OwnedDueIndex
-    journey_index: OwnedDueIndex
-    policy: SlaPolicy
-    journey_policy: JourneyPolicy
-    calendar: WorkingCalendar
-    vault: KeyVault
-    intake: Intake
-    outbox: Outbox
-    replayer: Replayer
-    reports: ProgressReports
-    send: Callable[[str, bytes, Any], Awaitable[None]]
-    """Send and wait for the broker's acknowledgement."""
 
 
 def create_hub(settings: Settings) -> Hub:
@@ -101,12 +74,15 @@ def create_hub(settings: Settings) -> Hub:
         producer_max_request_size=4 * settings.max_body_bytes,
     )
     topics = {spec.name: _topic(app, spec) for spec in ALL_TOPICS}
+    topics.update({alias(spec.name, schema): _topic(app, spec, schema) for spec, schema in SECOND_SCHEMAS})
     ledger = _table(
         app, settings, "referral-ledger", "Delivery ledger: per referral, per destination state and history."
     )
     clocks = _table(app, settings, "sla-clocks", "SLA clocks per referral, on the referral's partition.")
     journeys = _table(app, settings, "journeys", "One journey per person (pseudonymous subject id) and its gaps.")
     lectures = _table(app, settings, "lecture-notices", "Lecture notices per person, for the first/repeat programme.")
+    subject_index = _table(app, settings, "subject-index", "Per person: their referrals; once erased, the erasure.")
+    erasure_orders = _table(app, settings, "erasure-orders", "Per person (lookup key): the erasure orders handled.")
     clock = HubClock(movable=settings.movable_clock, offset_file=settings.data_dir / "clock-offset")
     policy = load_policy(settings.sla_policy_file)
     secrets = load_or_create(settings.secrets_file)
@@ -115,7 +91,7 @@ def create_hub(settings: Settings) -> Hub:
         future = await topics[topic].send(key=key, value=value)
         await future
 
-    async def publish_raw(topic: str, key: bytes, value: bytes) -> None:
+    async def publish_raw(topic: str, key: bytes, value: bytes | None) -> None:
         future = await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
         await future
 
@@ -151,6 +127,8 @@ def create_hub(settings: Settings) -> Hub:
         clocks=clocks,
         journeys=journeys,
         lectures=lectures,
+        subject_index=subject_index,
+        erasure_orders=erasure_orders,
         clock_index=OwnedDueIndex(REFERRAL_EVENTS.name, settings.partitions, referral_clocks.next_instant),
         journey_index=OwnedDueIndex(JOURNEY_STEPS.name, settings.partitions, journey_logic.next_instant),
         policy=policy,
@@ -161,6 +139,7 @@ def create_hub(settings: Settings) -> Hub:
         outbox=Outbox(reader, vault),
         replayer=Replayer(reader, vault, intake),
         reports=ProgressReports(reader, vault, lambda: list(ledger.values())),
+        auditor=Auditor(send),
         send=send,
     )
 
@@ -172,15 +151,11 @@ def create_hub(settings: Settings) -> Hub:
     setup_prometheus_sensors(app, name_prefix="faust")
     REGISTRY.register(gauges.TableGauges(lambda: list(ledger.values()), lambda: list(journeys.values())))
 
-    from streams.answers import register_answers
-    from streams.gateway import views
-    from streams.journeys import register_journeys
-    from streams.router import register_router
-
-    register_router(hub)
-    register_answers(hub)
+    router.register_router(hub)
+    answers.register_answers(hub)
     sla.register_clocks(hub)
-    register_journeys(hub)
+    journey_agents.register_journeys(hub)
+    erasure.register_erasure(hub)
     views.register(hub)
     return hub
 
@@ -201,11 +176,11 @@ def _dates(text: str) -> list[date]:
     return [date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()]
 
 
-def _topic(app: faust.App, spec: TopicSpec) -> Any:
+def _topic(app: faust.App, spec: TopicSpec, schema: str | None = None) -> Any:
     return app.topic(
         spec.name,
         key_serializer="raw",
-        value_serializer=codecs.codec_name(spec.schema),
+        value_serializer=codecs.codec_name(schema or spec.schema),
         # Topics are provisioned from the declarative list (refhub topics --create), not by Faust.
         internal=False,
     )

@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from processors.erasure.referrals import is_erased
 from processors.journeys.journey import open_gaps
 from processors.lifecycle import TERMINAL, State
 
@@ -22,7 +23,7 @@ Values = Callable[[], Iterable[Any]]
 def open_referrals(entries: Iterable[Mapping[str, Any]]) -> Counter[tuple[str, str, str]]:
     counts: Counter[tuple[str, str, str]] = Counter()
     for entry in entries:
-        if entry is None:
+        if entry is None or is_erased(entry):
             continue
         for destination, delivery in entry["destinations"].items():
             if State(delivery["state"]) not in TERMINAL:

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from faust.types import StreamT
 
 from processors.dead_letters import NOTHING_SEALED, dead_letter
+from processors.erasure import subjects
 from processors.journeys import journey as journey_logic
-from streams import metrics, outbox
+from streams import erasure, metrics, outbox
 from streams.outbox import Output
 from streams.topology import CONTACTS, DEAD_LETTERS, JOURNEY_STEPS, PROTECTION_GAPS, SLA_EVENTS
 
 if TYPE_CHECKING:
-    from streams.app import Hub
+    from streams.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,17 @@ def register_journeys(hub: Hub) -> None:
 
 async def apply_one(hub: Hub, step: Mapping[str, Any]) -> None:
     subject_id = step["subject_id"]
+    index = hub.subject_index.get(subject_id)
+    if subjects.is_erased(index):
+        # Nothing about an erased person is kept again; a referral that was in flight is erased as well.
+        if step["type"] == "REFERRED" and step.get("referral_id"):
+            await erasure.late_referral(hub, index, subject_id, step["referral_id"])
+        return
+    if step["type"] == "REFERRED" and step.get("referral_id"):
+        # The erasure's list of the person's referrals; journeys forget finished referrals, this does not.
+        listed = subjects.with_referral(index, step["referral_id"])
+        if listed is not None:
+            hub.subject_index[subject_id] = listed
     this = outbox.cause()
     already = outbox.pending(hub.journeys.get(subject_id), this)
     if already is not None:

@@ -50,3 +50,13 @@ TIME_TO_ACCEPT = Histogram(
     ["partner"],
     buckets=_ANSWER_BUCKETS,
 )
+ERASURES_COMPLETED = Counter(
+    "refhub_erasures_completed", "Erasure orders (塗銷) answered with ERASURE_COMPLETED, by outcome", ["outcome"]
+)
+ERASED_REFERRALS = Counter("refhub_erased_referrals", "Referrals erased under a court's order")
+REFUSALS = Counter(
+    "refhub_refusals",
+    "Requests the gateway refused (unauthenticated, forbidden, not found, rate limited, malformed …), by reason",
+    ["reason"],
+)
+AUDIT_EVENTS = Counter("refhub_audit_events", "Audit events recorded, by type", ["type"])

@@ -8,7 +8,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
-from streams.topology import ALL_TOPICS, TopicSpec
+from streams.topology import ALL_TOPICS, SUBJECT_KEYS, SUBJECT_LOOKUP, TopicSpec
 
 
 def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
@@ -24,7 +24,7 @@ def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS)
                 name=spec.name,
                 num_partitions=settings.partitions,
                 replication_factor=settings.replication_factor,
-                topic_configs=spec.kafka_config(settings.min_insync_replicas),
+                topic_configs=_config(spec, settings),
             )
             for spec in missing
         ]
@@ -34,3 +34,10 @@ def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS)
         return [spec.name for spec in missing]
     finally:
         admin.close()
+
+
+def _config(spec: TopicSpec, settings: Settings) -> dict[str, str]:
+    config = spec.kafka_config(settings.min_insync_replicas)
+    if spec in (SUBJECT_KEYS, SUBJECT_LOOKUP):
+        config["segment.ms"] = config["max.compaction.lag.ms"] = str(settings.key_topics_segment_ms)
+    return config

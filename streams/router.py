@@ -13,14 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
+from processors import audit
 from processors.dead_letters import dead_letter
+from processors.erasure import referrals
 from processors.ledger import plan_routing
 from processors.routing import NoRoute, RouteRefused
 from streams import journeys, metrics, outbox, sla
-from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_EVENTS, REFERRAL_STATUS
+from streams.audit import output as audit_output
+from streams.statuses import status_outputs
+from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_EVENTS
 
 if TYPE_CHECKING:
-    from streams.app import Hub
+    from streams.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +41,19 @@ def register_router(hub: Hub) -> None:
 async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     referral_id = event["referral_id"]
     key = referral_id.encode()
+    entry = hub.ledger.get(referral_id)
+    if referrals.is_erased(entry):
+        log.info("referral %s was erased under a court order: not routed again", referral_id)
+        return
+    if await _subject_erased(hub, event["subject_id"]):
+        # In flight when the order came: the order covers it, and nothing of it is routed.
+        hub.ledger[referral_id] = referrals.erased_marker(referral_id, event["received_at"], None, "")
+        log.info("referral %s names an erased subject: not routed", referral_id)
+        return
     now = hub.clock.now()
     earlier_lectures = _earlier_lectures(hub, event)
     try:
-        plan = plan_routing(event, hub.ledger.get(referral_id), now, earlier_lectures=earlier_lectures)
+        plan = plan_routing(event, entry, now, earlier_lectures=earlier_lectures)
     except RouteRefused as refused:
         await _dead_letter_unroutable(hub, event, str(refused), code=refused.code, partner_reason=refused.reason)
         return
@@ -67,9 +80,9 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     # Enqueued, not awaited one by one: Faust flushes the producer before it commits the offset.
     for assignment in plan.assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
-    for status in plan.statuses:
-        await hub.topics[REFERRAL_STATUS.name].send(key=key, value=status)
+    await outbox.send(hub.topics, status_outputs(plan.statuses))
     await outbox.send(hub.topics, sla.sla_outputs(referral_id, sla_events))
+    await outbox.send(hub.topics, [audit_output(_routing_audit(event, plan.assignments, routed_at))])
     destinations = [a["destination"] for a in plan.assignments]
     await journeys.send_step(hub, journeys.referred_step(event, destinations, routed_at))
     # The REFERRED step names every destination: only amendments' cancellations are news to the journey.
@@ -79,6 +92,35 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
         metrics.RECEIPT_TO_ASSIGNMENT.labels(event["kind"]).observe(max(latency, 0.0))
         for assignment in plan.assignments:
             metrics.ROUTED.labels(event["kind"], assignment["destination"]).inc()
+
+
+async def _subject_erased(hub: Hub, subject_id: str) -> bool:
+    """True once the person was erased. A key this process has not seen yet may be one another process made a
+    moment ago: the vault catches up before the hub decides that it is gone."""
+    if hub.vault.data_key(subject_id) is not None:
+        return False
+    if not hub.vault.shredded(subject_id):
+        await hub.vault.sync()
+    return hub.vault.data_key(subject_id) is None
+
+
+def _routing_audit(event: dict[str, Any], assignments: list[dict[str, Any]], routed_at: datetime) -> dict[str, Any]:
+    """The routing decision (分派) as an audit event: which agencies were given which referral, under what law."""
+    return audit.decided(
+        event["referral_id"],
+        str(event["version"]),
+        type_=audit.ROUTING,
+        subtype="route",
+        action="C",
+        recorded=routed_at,
+        purpose=event["legal_basis"],
+        entities=[
+            audit.entity(event["subject_id"], "SUBJECT"),
+            audit.entity(event["referral_id"], "REFERRAL"),
+            *(audit.entity(a["assignment_id"], "ASSIGNMENT") for a in assignments),
+            *(audit.entity(a["destination"], "PARTNER") for a in assignments),
+        ],
+    )
 
 
 def _earlier_lectures(hub: Hub, event: dict[str, Any]) -> int:

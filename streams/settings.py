@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     """Operator overrides, comma-separated ISO dates: typhoon days (停班) and other declared days off."""
     calendar_workdays: str = ""
     """Comma-separated ISO dates declared working days beyond the government calendar."""
+    key_topics_segment_ms: int = 60 * 60 * 1000
+    """How soon subjects.keys / subjects.lookup roll a segment, so an erased key's old value can be compacted away
+    (the cleaner never cleans the active segment). Tests lower it to watch the cleaner do it."""
     movable_clock: bool = False
     """Test deployments only: lets the operator move the hub's clock forward (POST /v1/admin/clock)."""
 

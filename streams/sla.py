@@ -20,16 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
+from processors.erasure import referrals
 from processors.ledger import LedgerEntry, plan_expiry
 from processors.sla import referral_clocks
 from processors.sla.referral_clocks import ClockPlan, ReferralClocks
 from streams import journeys, metrics, outbox
 from streams.due import OwnedDueIndex, owned_partitions
 from streams.outbox import Output
+from streams.statuses import status_outputs
 from streams.topology import JOURNEY_STEPS, REFERRAL_STATUS, SLA_CHECKS, SLA_EVENTS, TREATMENT_HOURS
 
 if TYPE_CHECKING:
-    from streams.app import Hub
+    from streams.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ async def _resend_check(hub: Hub, referral_id: str, promised: list[Output]) -> N
     have lost — make it again (idempotent) before the records go out again."""
     entry: LedgerEntry | None = hub.ledger.get(referral_id)
     expired = [v for topic, _, v in promised if topic == REFERRAL_STATUS.name and v["state"] == "EXPIRED"]
-    if entry is not None and expired:
+    if entry is not None and not referrals.is_erased(entry) and expired:
         changed = False
         for status in expired:
             expiry = plan_expiry(entry, status["destination"], status["at"])
@@ -133,6 +135,8 @@ async def check_one(hub: Hub, referral_id: str) -> None:
     events = keep(hub, referral_id, plan)
     statuses: list[dict[str, Any]] = []
     entry: LedgerEntry | None = hub.ledger.get(referral_id)
+    if referrals.is_erased(entry):
+        entry = None
     if plan.expire and entry is not None:
         for destination in plan.expire:
             expiry = plan_expiry(entry, destination, now)
@@ -143,7 +147,7 @@ async def check_one(hub: Hub, referral_id: str) -> None:
         events += after_states(hub, referral_id, [(s["destination"], s["state"], s["at"]) for s in statuses])
     hub.clock_index.schedule_after_check(referral_id, hub.clocks.get(referral_id), now)
     outputs = sla_outputs(referral_id, events)
-    outputs += [(REFERRAL_STATUS.name, referral_id, status) for status in statuses]
+    outputs += status_outputs(statuses)
     if entry is not None:
         outputs += [
             (JOURNEY_STEPS.name, entry["subject_id"], journeys.state_step(entry["subject_id"], s)) for s in statuses

@@ -33,10 +33,15 @@ class TopicSpec:
         return config
 
 
-# Erasure (crypto-shredding) tombstones these keys; compaction must actually remove the old values soon,
-# so segments roll hourly and a little dirt is enough to trigger cleaning.
+# Erasure (crypto-shredding) tombstones these keys; compaction must actually remove the old values soon: the
+# cleaner never touches the active segment, so segments roll (segment.ms, Settings.key_topics_segment_ms) and
+# a record may wait at most max.compaction.lag.ms to be cleaned, and a little dirt is enough to start cleaning.
+# The tombstones themselves go after a day (delete.retention.ms): a restarting reader sees them until then.
+KEY_TOPIC_SEGMENT_MS = 60 * 60 * 1000
 _PROMPT_COMPACTION = {
-    "segment.ms": str(60 * 60 * 1000),
+    "segment.ms": str(KEY_TOPIC_SEGMENT_MS),
+    "max.compaction.lag.ms": str(KEY_TOPIC_SEGMENT_MS),
+    "min.compaction.lag.ms": "0",
     "min.cleanable.dirty.ratio": "0.01",
     "delete.retention.ms": str(DAY_MS),
 }
@@ -59,7 +64,10 @@ REFERRAL_UPDATES = TopicSpec("referrals.updates", "status_report", "partners' an
 CONTACTS = TopicSpec("casework.contacts", "contact_event", "follow-up contacts, key subject_id")
 TREATMENT_HOURS = TopicSpec("casework.treatment_hours", "treatment_hours", "community-treatment hours, key referral_id")
 ERASURE_ORDERS = TopicSpec(
-    "erasure.orders", "erasure_order", "juvenile record-erasure orders (塗銷), key subject_id (lookup_key if unknown)"
+    "erasure.orders", "erasure_order", "juvenile record-erasure orders (塗銷), key lookup_key (HMAC of the national ID)"
+)
+ERASURE_SUBJECTS = TopicSpec(
+    "erasure.subjects", "erasure_order", "an order forwarded to the person's subject partition, key subject_id"
 )
 ERASURE_STEPS = TopicSpec(
     "erasure.steps",
@@ -123,6 +131,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     SLA_CHECKS,
     JOURNEY_STEPS,
     PROTECTION_GAPS,
+    ERASURE_SUBJECTS,
     ERASURE_STEPS,
     ERASURE_PROGRESS,
     ERASURE_COMPLETIONS,
@@ -130,3 +139,16 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     *ASSIGNMENTS.values(),
     *STATUS_TOPICS.values(),
 )
+
+
+def alias(topic: str, schema: str) -> str:
+    """The name under which the app keeps a topic's second record type: assignments.<AGENCY> also carries
+    ErasureNotice records, a court's status.<PARTNER> its ErasureCompleted answers."""
+    return f"{topic}@{schema}"
+
+
+SECOND_SCHEMAS: tuple[tuple[TopicSpec, str], ...] = (
+    *((spec, "erasure_notice") for spec in ASSIGNMENTS.values()),
+    *((spec, "erasure_completed") for spec in STATUS_TOPICS.values()),
+)
+"""Topics that carry a second record type (Avro single-object encoding names each record's schema)."""

@@ -2,7 +2,9 @@
 
 Every hub process reads both topics to the end before it serves, then keeps tailing them, so a subject
 created by another process is found. New entries are written (and acknowledged by the broker) before
-they are used: a sealed envelope never exists whose key is not durable.
+they are used: a sealed envelope never exists whose key is not durable. An erasure writes tombstones and
+forgets the keys at once in this process; the others forget them as their tail reaches the tombstones, and
+:meth:`KeyVault.sync` lets a decision that must not miss a recent write wait until the tail has caught up.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -23,8 +26,8 @@ from streams.topology import SUBJECT_KEYS, SUBJECT_LOOKUP
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[str, bytes, bytes], Awaitable[None]]
-"""(topic, key, value) → awaits the broker's acknowledgement."""
+Publish = Callable[[str, bytes, bytes | None], Awaitable[None]]
+"""(topic, key, value or None for a tombstone) → awaits the broker's acknowledgement."""
 
 
 @dataclass(frozen=True)
@@ -35,13 +38,24 @@ class SubjectKey:
 
 
 class KeyVault:
-    def __init__(self, secrets: HubSecrets, bootstrap_servers: list[str], publish: Publish) -> None:
+    def __init__(
+        self,
+        secrets: HubSecrets,
+        bootstrap_servers: list[str],
+        publish: Publish,
+        client_options: dict[str, Any] | None = None,
+    ) -> None:
         self._secrets = secrets
         self._bootstrap = bootstrap_servers
+        self._client_options = client_options or {}
         self._publish = publish
         self._links: dict[str, str] = {}
         self._keys: dict[str, bytes] = {}
+        self._names: dict[str, set[str]] = {}
+        """lookup key → key ids of quarantine keys whose content names that person."""
+        self._shredded: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: list[asyncio.Future[None]] = []
         self.ready = asyncio.Event()
         self._link_codec = codec_for(SUBJECT_LOOKUP.schema)
         self._key_codec = codec_for(SUBJECT_KEYS.schema)
@@ -56,6 +70,7 @@ class KeyVault:
             group_id=None,
             auto_offset_reset="earliest",
             client_id="refhub-vault",
+            **self._client_options,
         )
         await consumer.start()
         try:
@@ -66,15 +81,35 @@ class KeyVault:
             ]
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
-            end = await consumer.end_offsets(partitions)
-            while not await _caught_up(consumer, end):
-                self._apply(await consumer.getmany(timeout_ms=500))
+            await self._read_to_end(consumer, partitions)
             self.ready.set()
             log.info("key vault ready: %d subjects, %d keys", len(self._links), len(self._keys))
             while True:
-                self._apply(await consumer.getmany(timeout_ms=1000))
+                if self._waiting:
+                    waiting, self._waiting = self._waiting, []
+                    await self._read_to_end(consumer, partitions)
+                    for future in waiting:
+                        if not future.done():
+                            future.set_result(None)
+                self._apply(await consumer.getmany(timeout_ms=200))
         finally:
+            for future in self._waiting:
+                if not future.done():
+                    future.cancel()
             await consumer.stop()
+
+    async def _read_to_end(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
+        end = await consumer.end_offsets(partitions)
+        while not await _caught_up(consumer, end):
+            self._apply(await consumer.getmany(timeout_ms=500))
+
+    async def sync(self) -> None:
+        """Return once this process has read both topics up to their end offsets as of now: a decision taken
+        after it sees every key and tombstone any process wrote before the call."""
+        await self.ready.wait()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        await future
 
     @staticmethod
     async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
@@ -96,20 +131,44 @@ class KeyVault:
                     else:
                         self._links[key] = self._link_codec.decode(message.value)["subject_id"]
                 elif message.value is None:
-                    self._keys.pop(key, None)
+                    self._forget(key)
                 else:
                     record = self._key_codec.decode(message.value)
-                    self._keys[key] = envelopes.unwrap_key(
-                        self._secrets.master_key, key, record["nonce"], record["wrapped_key"]
-                    )
+                    master = self._secrets.master_key_for(record.get("master_key_version", 1))
+                    self._keys[key] = envelopes.unwrap_key(master, key, record["nonce"], record["wrapped_key"])
+                    self._shredded.discard(key)
+                    for name in record.get("names") or ():
+                        self._names.setdefault(name, set()).add(key)
+
+    def _forget(self, key_id: str) -> None:
+        self._keys.pop(key_id, None)
+        self._shredded.add(key_id)
+        for holders in self._names.values():
+            holders.discard(key_id)
 
     # -- using and creating keys ---------------------------------------------------------------------
 
     def data_key(self, key_id: str) -> bytes | None:
         return self._keys.get(key_id)
 
+    def key_ids(self) -> list[str]:
+        """Every key this process holds (the erasure test decrypts with all of them)."""
+        return sorted(self._keys)
+
+    def shredded(self, key_id: str) -> bool:
+        """True when this process has seen the key's tombstone (an erasure), not merely never seen the key."""
+        return key_id in self._shredded
+
     def lookup(self, namespace: str, identifier: str) -> str | None:
         return self._links.get(pseudonyms.lookup_key(self._secrets.lookup_key, namespace, identifier))
+
+    def subject_for(self, lookup_key: str) -> str | None:
+        """The subject a lookup key (HMAC of an identifier) names, if linked."""
+        return self._links.get(lookup_key)
+
+    def keys_naming(self, lookup_key: str) -> list[str]:
+        """Quarantine keys (dead letters, orders) whose content names the person with this lookup key."""
+        return sorted(self._names.get(lookup_key, ()))
 
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         """The person's subject id and data key, created (durably) on first sight."""
@@ -125,18 +184,43 @@ class KeyVault:
             self._links[hashed] = subject_id
             return SubjectKey(subject_id, data_key, created=True)
 
-    async def quarantine_key(self, key_id: str) -> bytes:
-        """A data key for records with no valid subject (dead letters of one submission)."""
+    async def quarantine_key(self, key_id: str, names: Iterable[str] = ()) -> bytes:
+        """A data key for records with no valid subject (a dead letter, an order); ``names`` are the lookup keys
+        of the people its content names, so an erasure order for one of them finds and shreds it."""
         existing = self._keys.get(key_id)
-        return existing if existing is not None else await self._create_key(key_id)
+        return existing if existing is not None else await self._create_key(key_id, sorted(set(names)))
 
-    async def _create_key(self, key_id: str) -> bytes:
+    async def _create_key(self, key_id: str, names: list[str] | None = None) -> bytes:
         data_key = envelopes.new_data_key()
-        nonce, wrapped = envelopes.wrap_key(self._secrets.master_key, key_id, data_key)
-        value = self._key_codec.encode({"key_id": key_id, "nonce": nonce, "wrapped_key": wrapped, "created_at": _now()})
+        version = self._secrets.current_master_version
+        nonce, wrapped = envelopes.wrap_key(self._secrets.master_key_for(version), key_id, data_key)
+        value = self._key_codec.encode(
+            {
+                "key_id": key_id,
+                "nonce": nonce,
+                "wrapped_key": wrapped,
+                "created_at": _now(),
+                "master_key_version": version,
+                "names": names or [],
+            }
+        )
         await self._publish(SUBJECT_KEYS.name, key_id.encode(), value)
         self._keys[key_id] = data_key
+        self._shredded.discard(key_id)
+        for name in names or ():
+            self._names.setdefault(name, set()).add(key_id)
         return data_key
+
+    async def shred(self, key_ids: Iterable[str], lookup_keys: Iterable[str]) -> None:
+        """Crypto-shredding: tombstone the data keys and the lookup links (durably), and forget them here."""
+        key_ids, lookup_keys = list(key_ids), list(lookup_keys)
+        sends = [self._publish(SUBJECT_KEYS.name, key_id.encode(), None) for key_id in key_ids]
+        sends += [self._publish(SUBJECT_LOOKUP.name, lookup_key.encode(), None) for lookup_key in lookup_keys]
+        await asyncio.gather(*sends)
+        for key_id in key_ids:
+            self._forget(key_id)
+        for lookup_key in lookup_keys:
+            self._links.pop(lookup_key, None)
 
 
 async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:

@@ -103,3 +103,18 @@ _ID_SHAPED = re.compile(rf"(?<![{_ALNUM}])[A-Za-zＡ-Ｚａ-ｚ][0-9０-９A-Da-
 def mask_ids(text: str) -> str:
     """Mask every ID-shaped run in a reason (``A12****789``), wherever the partner put the ID."""
     return _ID_SHAPED.sub(lambda match: mask_national_id(match[0]), text)
+
+
+def ids_in(raw: bytes) -> list[str]:
+    """Every checksum-valid ID in a partner's bytes, normalised, wherever it stands: a refused record still names
+    its person, and a court's erasure order for them must find its dead letter. Partners write UTF-8 or CP950
+    (Big5); an ID in either (half- or full-width) is found, and bytes that are neither are skipped."""
+    found: set[str] = set()
+    for encoding in ("utf-8", "cp950"):
+        text = raw.decode(encoding, errors="ignore")
+        for match in _ID_SHAPED.finditer(text):
+            try:
+                found.add(validate_national_id(match[0]))
+            except FieldError:
+                continue
+    return sorted(found)

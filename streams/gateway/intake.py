@@ -26,9 +26,10 @@ from adapters.base import (
     RecordRejection,
     SubmissionRefused,
 )
-from adapters.validation.national_id import mask_ids
+from adapters.validation.national_id import ids_in, mask_ids
 from processors import ids, intake, routing
 from processors.dead_letters import dead_letter
+from processors.erasure.referrals import is_erased
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
 from streams import metrics
@@ -126,9 +127,7 @@ class Intake:
             if outcome.publish is not None:
                 sends.append(outcome.publish)
         rejected.sort(key=lambda r: r.record_no)
-        if rejected:
-            quarantine = await self._vault.quarantine_key(_quarantine_key_id(submission_id))
-            sends.extend(self._dead_letter(submission, rejection, quarantine) for rejection in rejected)
+        sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
         try:
             await asyncio.gather(*sends)
         except BaseException:
@@ -172,6 +171,14 @@ class Intake:
             # A web form has no reference of its own: the submission names it.
             record = _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
         referral = ids.referral_id(submission.partner, record.partner_ref)
+        if is_erased(self._ledger(referral)):
+            return _rejection(
+                record.record_no,
+                record.raw,
+                "",
+                "ERASED",
+                "此轉介已依法院塗銷命令刪除，本平台不再受理同一通報；如為新的案件，請以新的通報編號傳送。",
+            )
         digest = intake.content_digest(self._lookup_secret, submission.partner, record)
         known = self._latest(referral)
         row = {"record": record.record_no, "referral_id": referral, "duplicate": False}
@@ -224,7 +231,7 @@ class Intake:
 
     def _status_update(self, submission: Submission, record: InboundStatusUpdate) -> Accepted | RecordRejection:
         entry = self._ledger(record.referral_id)
-        if entry is None:
+        if entry is None or is_erased(entry):
             return _rejection(
                 record.record_no,
                 record.raw,
@@ -315,7 +322,12 @@ class Intake:
 
     def _treatment_hours(self, submission: Submission, record: InboundTreatmentHours) -> Accepted | RecordRejection:
         entry = self._ledger(record.referral_id)
-        if entry is None or entry["kind"] != "DEFERRED_PROSECUTION" or submission.partner not in entry["destinations"]:
+        if (
+            entry is None
+            or is_erased(entry)
+            or entry["kind"] != "DEFERRED_PROSECUTION"
+            or submission.partner not in entry["destinations"]
+        ):
             return _rejection(
                 record.record_no,
                 record.raw,
@@ -361,26 +373,33 @@ class Intake:
 
     def _erasure_order(self, submission: Submission, record: InboundErasureOrder) -> Accepted:
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
-        row = {"record": record.record_no, "referral_id": None, "duplicate": False, "acknowledged": True}
+        # Received, not carried out: ERASURE_COMPLETED answers the court once everything is erased.
+        row = {"record": record.record_no, "referral_id": None, "duplicate": False, "received": True}
         if self._seen(event_id):
             return Accepted({**row, "duplicate": True}, None)
-        event = {
+        lookup_key = pseudonyms.lookup_key(self._lookup_secret, "NID", record.national_id)
+        event: dict[str, Any] = {
             "event_id": event_id,
             "order_no": record.partner_ref,
-            "lookup_key": pseudonyms.lookup_key(self._lookup_secret, "NID", record.national_id),
-            "subject_id": self._vault.lookup("NID", record.national_id),
+            "lookup_key": lookup_key,
+            "subject_id": self._vault.subject_for(lookup_key),
             "issued_at": record.issued_at,
             "received_at": submission.received_at,
             "legal_basis": record.legal_basis,
+            "partner": submission.partner,
+            "raw_key_id": _order_key_id(submission.submission_id, record.record_no),
+            "erased": {},
         }
         return Accepted(row, self._publish_order(submission, record, event))
 
     async def _publish_order(self, submission: Submission, record: InboundErasureOrder, event: dict[str, Any]) -> None:
-        # The order itself is kept apart from the subject's key: erasing the subject must not erase the order.
-        key_id = _quarantine_key_id(submission.submission_id)
-        subject = SubjectKey(key_id, await self._vault.quarantine_key(key_id), created=False)
+        # The order's own bytes name the person: sealed under a key of their own, which the erasure shreds last
+        # of all, while the order record itself (no personal data) stays for the audit.
+        key_id = event["raw_key_id"]
+        data_key = await self._vault.quarantine_key(key_id, [event["lookup_key"]])
+        subject = SubjectKey(key_id, data_key, created=False)
         await self._publish(
-            submission, record.record_no, record.raw, subject, self._topics.erasure_orders, record.partner_ref, event
+            submission, record.record_no, record.raw, subject, self._topics.erasure_orders, event["lookup_key"], event
         )
 
     async def _publish(
@@ -397,6 +416,10 @@ class Intake:
             self._send_raw(submission, record_no, raw, key, subject),
             self._send(topic, key.encode(), event),
         )
+
+    def _named(self, raw: bytes) -> list[str]:
+        """Lookup keys of every valid national ID in a partner's bytes."""
+        return [pseudonyms.lookup_key(self._lookup_secret, "NID", national_id) for national_id in ids_in(raw)]
 
     def _seen(self, event_id: str) -> bool:
         if event_id in self._seen_events:
@@ -426,8 +449,11 @@ class Intake:
             },
         )
 
-    async def _dead_letter(self, submission: Submission, rejection: RecordRejection, quarantine: bytes) -> None:
-        key_id = _quarantine_key_id(submission.submission_id)
+    async def _dead_letter(self, submission: Submission, rejection: RecordRejection) -> None:
+        # One key per refused record, naming the people its bytes name: a court's erasure order for one of them
+        # shreds that record, not the rest of the partner's file.
+        key_id = _dead_letter_key_id(submission.submission_id, rejection.record_no)
+        quarantine = await self._vault.quarantine_key(key_id, self._named(rejection.raw))
         await self._send(
             self._topics.dead_letters,
             submission.submission_id.encode(),
@@ -455,9 +481,8 @@ class Intake:
         refused: SubmissionRefused,
     ) -> None:
         submission = Submission(partner, adapter, submission_id, received_at, b"")
-        quarantine = await self._vault.quarantine_key(_quarantine_key_id(submission_id))
         whole = RecordRejection(record_no=0, field=refused.field, code=refused.code, reason=refused.reason, raw=body)
-        await self._dead_letter(submission, whole, quarantine)
+        await self._dead_letter(submission, whole)
         metrics.DEAD_LETTERS.labels(partner, refused.code).inc()
 
 
@@ -486,6 +511,14 @@ def _refusal_row(refused: SubmissionRefused, record_no: int) -> dict[str, Any]:
 
 def _quarantine_key_id(submission_id: str) -> str:
     return f"Q-{submission_id}"
+
+
+def _dead_letter_key_id(submission_id: str, record_no: int) -> str:
+    return f"Q-{submission_id}/{record_no}"
+
+
+def _order_key_id(submission_id: str, record_no: int) -> str:
+    return f"Q-{submission_id}/order-{record_no}"
 
 
 def new_submission_id(received_at: datetime) -> str:

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.outbound.common_status import render_status_updates
 from adapters.outbound.registry import render_assignments
+from adapters.outbound.status_feed import render_status_feed
 from processors.privacy import envelopes
-from schemas.codec import codec_for
+from schemas.codec import decode_any
 from streams.gateway.reader import TopicReader
-from streams.topology import ASSIGNMENTS, REFERRAL_STATUS
+from streams.topology import ASSIGNMENTS, STATUS_TOPICS
 from streams.vault import KeyVault
 
 MAX_BATCH = 500
@@ -62,22 +62,19 @@ class Outbox:
         spec = ASSIGNMENTS.get(partner)
         if spec is None:
             return None
-        records, positions = await self._reader.read(
-            spec.name, codec_for(spec.schema), decode_cursor(cursor), limit, lambda _value: True
-        )
-        items = [(record, self._personal(record["personal"])) for record in records]
+        records, positions = await self._reader.read(spec.name, decode_any, decode_cursor(cursor), limit, _everything)
+        # Assignments carry the person's view, sealed; an erasure notice carries nobody.
+        items = [(record, self._personal(record["personal"]) if "personal" in record else {}) for _, record in records]
         rendered = render_assignments(partner, items)
         return Page(rendered.content_type, rendered.body, encode_cursor(positions), len(items))
 
     async def status_updates(self, partner: str, cursor: str | None, limit: int) -> Page:
-        records, positions = await self._reader.read(
-            REFERRAL_STATUS.name,
-            codec_for(REFERRAL_STATUS.schema),
-            decode_cursor(cursor),
-            limit,
-            lambda value: value["source"] == partner,
-        )
-        rendered = render_status_updates(records)
+        """The partner's own status feed (status.<PARTNER>): what it reads is all it pays for."""
+        spec = STATUS_TOPICS.get(partner)
+        if spec is None:
+            return Page("application/json", b"[]", encode_cursor(decode_cursor(cursor)), 0)
+        records, positions = await self._reader.read(spec.name, decode_any, decode_cursor(cursor), limit, _everything)
+        rendered = render_status_feed(records)
         return Page(rendered.content_type, rendered.body, encode_cursor(positions), len(records))
 
     def _personal(self, sealed: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,3 +82,7 @@ class Outbox:
         key = self._vault.data_key(envelope.key_id)
         # An erased subject's key is gone: the assignment stays, the person does not.
         return envelopes.unseal_json(key, envelope) if key is not None else {"erased": True}
+
+
+def _everything(_value: Any) -> bool:
+    return True

@@ -13,9 +13,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from schemas.codec import AvroCodec
-
-Keep = Callable[[dict[str, Any]], bool]
+Decode = Callable[[bytes], Any]
+"""A record's bytes → its value: one schema's codec (``AvroCodec.decode``), or ``decode_any`` for a topic that
+carries two record types."""
+Keep = Callable[[Any], bool]
 
 
 class TopicReader:
@@ -34,8 +35,8 @@ class TopicReader:
         return self._consumer
 
     async def read(
-        self, topic: str, codec: AvroCodec, start: dict[int, int], limit: int | None, keep: Keep
-    ) -> tuple[list[dict[str, Any]], dict[int, int]]:
+        self, topic: str, decode: Decode, start: dict[int, int], limit: int | None, keep: Keep
+    ) -> tuple[list[Any], dict[int, int]]:
         """Records from ``start`` (partition → offset; missing: the beginning) to the end offsets seen now,
         at most ``limit`` kept ones; returns them and the next position of every partition."""
         async with self._lock:
@@ -47,7 +48,7 @@ class TopicReader:
             positions = {tp.partition: max(start.get(tp.partition, 0), begin[tp]) for tp in partitions}
             for tp in partitions:
                 consumer.seek(tp, positions[tp.partition])
-            found: list[dict[str, Any]] = []
+            found: list[Any] = []
             while limit is None or len(found) < limit:
                 pending = [tp for tp in partitions if positions[tp.partition] < end[tp]]
                 if not pending:
@@ -66,7 +67,7 @@ class TopicReader:
                             break
                         positions[tp.partition] = message.offset + 1
                         if message.value is not None:
-                            value = codec.decode(message.value)
+                            value = decode(message.value)
                             if keep(value):
                                 found.append(value)
             return found, positions

@@ -80,5 +80,5 @@ class Replayer:
         return summary
 
     async def _stored(self, topic: str, schema: str) -> list[dict[str, Any]]:
-        records, _ = await self._reader.read(topic, codec_for(schema), {}, None, lambda _value: True)
+        records, _ = await self._reader.read(topic, codec_for(schema).decode, {}, None, lambda _value: True)
         return records

@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.outbound import Rendered
 from adapters.outbound.prosecutor_report_xml import ProgressReport, progress_report_element
+from processors.erasure.referrals import is_erased
 from processors.privacy import envelopes
 from processors.progress import hours_in_period, treatment_status
 from schemas.codec import codec_for
@@ -27,11 +28,11 @@ class ProgressReports:
         entries = {
             e["referral_id"]: e
             for e in self._ledger()
-            if e["source"] == partner and e["kind"] == "DEFERRED_PROSECUTION"
+            if e is not None and e["source"] == partner and e["kind"] == "DEFERRED_PROSECUTION" and not is_erased(e)
         }
         events, _ = await self._reader.read(
             REFERRAL_EVENTS.name,
-            codec_for(REFERRAL_EVENTS.schema),
+            codec_for(REFERRAL_EVENTS.schema).decode,
             {},
             None,
             lambda value: value["referral_id"] in entries,
@@ -42,7 +43,7 @@ class ProgressReports:
                 latest[event["referral_id"]] = event
         hours, _ = await self._reader.read(
             TREATMENT_HOURS.name,
-            codec_for(TREATMENT_HOURS.schema),
+            codec_for(TREATMENT_HOURS.schema).decode,
             {},
             None,
             lambda value: value["referral_id"] in entries and value["period"] == period,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from processors.erasure.referrals import MARK, is_erased
 from processors.journeys.journey import open_gaps
 from processors.ledger import LedgerEntry
 
@@ -13,6 +14,8 @@ from processors.ledger import LedgerEntry
 def render(
     entry: LedgerEntry, clocks: Mapping[str, Any] | None = None, journey: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
+    if is_erased(entry):
+        return erased(entry)
     view: dict[str, Any] = {
         "referral_id": entry["referral_id"],
         "kind": entry["kind"],
@@ -35,3 +38,16 @@ def render(
         # The person's gaps concern other agencies' referrals too: operators only (need to know).
         view["open_gaps"] = [dict(gap) for gap in open_gaps(journey)]
     return view
+
+
+def erased(marker: Mapping[str, Any]) -> dict[str, Any]:
+    """An erased referral (塗銷): that it was erased, when and under what law — nothing about the person."""
+    mark = marker[MARK]
+    return {
+        "referral_id": marker["referral_id"],
+        "erased": True,
+        "erased_at": mark["at"],
+        "legal_basis": mark["legal_basis"],
+        "destinations": {destination: {"state": "ERASED"} for destination in marker["destinations"]},
+        "clocks": [],
+    }

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from faust import web
 
 from adapters import registry
+from processors.erasure.referrals import is_erased
 from streams.gateway import openapi, status_view
 from streams.gateway.outbox import MAX_BATCH, BadCursor
 from streams.partners import Credential
 
 if TYPE_CHECKING:
-    from streams.app import Hub
+    from streams.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ def register(hub: Hub) -> None:
             entry = hub.ledger.get(referral_id)
             if entry is None or not (credential.operator or credential.code == entry["source"]):
                 return _error(self, 404, "UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
+            if is_erased(entry):
+                return self.json(status_view.erased(entry))
             journey = hub.journeys.get(entry["subject_id"]) or {} if credential.operator else None
             return self.json(status_view.render(entry, hub.clocks.get(referral_id), journey))
 

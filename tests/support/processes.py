@@ -85,6 +85,8 @@ class HubProcess:
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
             "REFHUB_PARTNERS_FILE": str(REPO / "deploy" / "local" / "partners.toml"),
             "REFHUB_LOG_LEVEL": os.environ.get("REFHUB_TEST_LOG_LEVEL", "warn"),
+            # Erasure tests watch the log cleaner remove an erased key: its segment must roll soon.
+            "REFHUB_KEY_TOPICS_SEGMENT_MS": "2000",
             **self.extra_env,
         }
 

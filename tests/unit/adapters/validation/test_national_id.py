@@ -159,3 +159,14 @@ def test_mask_never_reveals_more_than_six_characters(text: str) -> None:
 @given(any_id)
 def test_mask_of_a_valid_id_keeps_first_and_last_three(national_id: str) -> None:
     assert mask_national_id(national_id) == national_id[:3] + "****" + national_id[-3:]
+
+
+def test_ids_in_finds_every_valid_id_in_a_partners_bytes_whatever_the_encoding() -> None:
+    from adapters.validation.national_id import ids_in
+
+    first, second = make_national_id("A", "12345678"), make_national_id("E", "20009876")
+    line = f"KPD-1,兒少保護,王小明,{first},0912345678,{second[:-1]}0,X12"
+    assert ids_in(line.encode("cp950")) == [first]
+    assert ids_in(f"{first}、{second}".encode()) == sorted([first, second])
+    assert ids_in("Ａ１２３４５６７８９".encode()) == [first]
+    assert ids_in(b"\xff\xfe not text") == []

@@ -1,0 +1,60 @@
+"""What the agents and views of one hub process share (built by streams/app.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from processors.journeys.policy import JourneyPolicy
+from processors.sla.calendar import WorkingCalendar
+from processors.sla.policy import SlaPolicy
+from streams.audit import Auditor
+from streams.clock import HubClock
+from streams.due import OwnedDueIndex
+from streams.gateway.intake import Intake
+from streams.gateway.outbox import Outbox
+from streams.gateway.replay import Replayer
+from streams.gateway.reports import ProgressReports
+from streams.partners import PartnerDirectory
+from streams.secrets import HubSecrets
+from streams.settings import Settings
+from streams.vault import KeyVault
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    secrets: HubSecrets
+    partners: PartnerDirectory
+    app: faust.App
+    clock: HubClock
+    topics: dict[str, Any]
+    """Faust topic objects by name; a topic's second record type under ``topology.alias(name, schema)``."""
+    ledger: Any
+    """referral-ledger: referral id → its delivery ledger entry (processors.ledger), or an erased marker."""
+    clocks: Any
+    """sla-clocks: referral id → its SLA clocks (processors.sla.referral_clocks.ReferralClocks)."""
+    journeys: Any
+    """journeys: subject id → the person's journey (processors.journeys.journey.Journey)."""
+    lectures: Any
+    """lecture-notices: subject id → the lecture notices (講習通知) routed for that person, oldest first."""
+    subject_index: Any
+    """subject-index: subject id → the person's referrals, and once erased the erasure's record (processors.erasure)."""
+    erasure_orders: Any
+    """erasure-orders: lookup key → the erasure orders (塗銷) handled for that person."""
+    clock_index: OwnedDueIndex
+    journey_index: OwnedDueIndex
+    policy: SlaPolicy
+    journey_policy: JourneyPolicy
+    calendar: WorkingCalendar
+    vault: KeyVault
+    intake: Intake
+    outbox: Outbox
+    replayer: Replayer
+    reports: ProgressReports
+    auditor: Auditor
+    send: Callable[[str, bytes, Any], Awaitable[None]]
+    """Send and wait for the broker's acknowledgement."""
