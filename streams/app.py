@@ -25,6 +25,7 @@ from streams.gateway.outbox import Outbox
 from streams.gateway.reader import TopicReader
 from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
+from streams.kafka_client import KafkaSecurity
 from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
 from streams.secrets import HubSecrets, load_or_create
@@ -80,9 +81,11 @@ class Hub:
 def create_hub(settings: Settings) -> Hub:
     codecs.register_all()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kafka_security = KafkaSecurity.from_settings(settings)
     app = faust.App(
         "refhub",
         broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
+        broker_credentials=kafka_security.faust_credentials(),
         datadir=str(settings.data_dir / "faust"),
         store="memory://",
         topic_partitions=settings.partitions,
@@ -122,7 +125,7 @@ def create_hub(settings: Settings) -> Hub:
     def ledger_entry(referral_id: str) -> Any:
         return ledger.get(referral_id)
 
-    vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw)
+    vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw, kafka_security.aiokafka_options())
     intake = Intake(
         vault,
         send,
@@ -139,7 +142,7 @@ def create_hub(settings: Settings) -> Hub:
         secrets.lookup_key,
         now=clock.now,
     )
-    reader = TopicReader(settings.bootstrap_servers)
+    reader = TopicReader(settings.bootstrap_servers, kafka_security.aiokafka_options())
     hub = Hub(
         settings=settings,
         secrets=secrets,

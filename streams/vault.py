@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -35,9 +36,16 @@ class SubjectKey:
 
 
 class KeyVault:
-    def __init__(self, secrets: HubSecrets, bootstrap_servers: list[str], publish: Publish) -> None:
+    def __init__(
+        self,
+        secrets: HubSecrets,
+        bootstrap_servers: list[str],
+        publish: Publish,
+        client_options: Mapping[str, Any] | None = None,
+    ) -> None:
         self._secrets = secrets
         self._bootstrap = bootstrap_servers
+        self._client_options = dict(client_options or {})  # security (streams/kafka_client.py)
         self._publish = publish
         self._links: dict[str, str] = {}
         self._keys: dict[str, bytes] = {}
@@ -56,6 +64,7 @@ class KeyVault:
             group_id=None,
             auto_offset_reset="earliest",
             client_id="refhub-vault",
+            **self._client_options,
         )
         await consumer.start()
         try:
