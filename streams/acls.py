@@ -175,8 +175,8 @@ def plan(
     if len(set(principals)) != len(principals):
         raise ValueError("two grants share a principal: the partner principal format must name the partner")
     prefixes = [rule.name for grant in grants[1:] for rule in grant.rules if rule.pattern is PatternType.PREFIXED]
-    for first in prefixes:
-        for second in prefixes:
-            if first != second and second.startswith(first):
+    for i, first in enumerate(prefixes):
+        for j, second in enumerate(prefixes):
+            if i != j and second.startswith(first):
                 raise ValueError(f"group prefix {first!r} covers {second!r}: one partner could join another's groups")
     return grants
