@@ -27,6 +27,7 @@ from streams.gateway.reader import TopicReader
 from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
 from streams.hub import Hub
+from streams.kafka_client import KafkaSecurity
 from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
 from streams.secrets import load_or_create
@@ -41,6 +42,7 @@ from streams.topology import (
     REFERRAL_EVENTS,
     REFERRAL_UPDATES,
     SECOND_SCHEMAS,
+    TABLES,
     TREATMENT_HOURS,
     TopicSpec,
     alias,
@@ -53,9 +55,11 @@ log = logging.getLogger(__name__)
 def create_hub(settings: Settings) -> Hub:
     codecs.register_all()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kafka_security = KafkaSecurity.from_settings(settings)
     app = faust.App(
         "refhub",
         broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
+        broker_credentials=kafka_security.faust_credentials(),
         datadir=str(settings.data_dir / "faust"),
         store="memory://",
         topic_partitions=settings.partitions,
@@ -75,14 +79,12 @@ def create_hub(settings: Settings) -> Hub:
     )
     topics = {spec.name: _topic(app, spec) for spec in ALL_TOPICS}
     topics.update({alias(spec.name, schema): _topic(app, spec, schema) for spec, schema in SECOND_SCHEMAS})
-    ledger = _table(
-        app, settings, "referral-ledger", "Delivery ledger: per referral, per destination state and history."
-    )
-    clocks = _table(app, settings, "sla-clocks", "SLA clocks per referral, on the referral's partition.")
-    journeys = _table(app, settings, "journeys", "One journey per person (pseudonymous subject id) and its gaps.")
-    lectures = _table(app, settings, "lecture-notices", "Lecture notices per person, for the first/repeat programme.")
-    subject_index = _table(app, settings, "subject-index", "Per person: their referrals; once erased, the erasure.")
-    erasure_orders = _table(app, settings, "erasure-orders", "Per person (lookup key): the erasure orders handled.")
+    ledger = _table(app, settings, "referral-ledger")
+    clocks = _table(app, settings, "sla-clocks")
+    journeys = _table(app, settings, "journeys")
+    lectures = _table(app, settings, "lecture-notices")
+    subject_index = _table(app, settings, "subject-index")
+    erasure_orders = _table(app, settings, "erasure-orders")
     clock = HubClock(movable=settings.movable_clock, offset_file=settings.data_dir / "clock-offset")
     policy = load_policy(settings.sla_policy_file)
     secrets = load_or_create(settings.secrets_file)
@@ -98,7 +100,7 @@ def create_hub(settings: Settings) -> Hub:
     def ledger_entry(referral_id: str) -> Any:
         return ledger.get(referral_id)
 
-    vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw)
+    vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw, kafka_security.aiokafka_options())
     intake = Intake(
         vault,
         send,
@@ -115,7 +117,7 @@ def create_hub(settings: Settings) -> Hub:
         secrets.lookup_key,
         now=clock.now,
     )
-    reader = TopicReader(settings.bootstrap_servers)
+    reader = TopicReader(settings.bootstrap_servers, kafka_security.aiokafka_options())
     hub = Hub(
         settings=settings,
         secrets=secrets,
@@ -160,7 +162,7 @@ def create_hub(settings: Settings) -> Hub:
     return hub
 
 
-def _table(app: faust.App, settings: Settings, name: str, help_text: str) -> Any:
+def _table(app: faust.App, settings: Settings, name: str) -> Any:
     return app.Table(
         name,
         default=None,
@@ -168,7 +170,7 @@ def _table(app: faust.App, settings: Settings, name: str, help_text: str) -> Any
         # JSON keys: faust-streaming 0.15.3 decodes changelog keys with JSON during recovery whatever the
         # table's schema says, so a "raw" key would make every restart fail to restore the table.
         schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
-        help=help_text,
+        help=TABLES[name],
     )
 
 

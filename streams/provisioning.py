@@ -7,13 +7,16 @@ import contextlib
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from streams.kafka_client import kafka_python_options
 from streams.settings import Settings
 from streams.topology import ALL_TOPICS, SUBJECT_KEYS, SUBJECT_LOOKUP, TopicSpec
 
 
 def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
     """Create missing topics; return the names created. Existing topics are left as they are."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="refhub-provisioning")
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers, client_id="refhub-provisioning", **kafka_python_options(settings)
+    )
     try:
         existing = set(admin.list_topics())
         missing = [spec for spec in specs if spec.name not in existing]

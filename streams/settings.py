@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_STATE = Path.home() / ".cache" / "refhub" / "local"
@@ -39,6 +41,20 @@ class Settings(BaseSettings):
     (the cleaner never cleans the active segment). Tests lower it to watch the cleaner do it."""
     movable_clock: bool = False
     """Test deployments only: lets the operator move the hub's clock forward (POST /v1/admin/clock)."""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    """How every Kafka client of the hub talks to the brokers (streams/kafka_client.py); production: SASL_SSL."""
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    """A SecretStr so that a repr of the settings, and so a log line, never shows it."""
+    kafka_ssl_cafile: Path | None = None
+    """PEM bundle of the CA(s) that signed the brokers' certificates; none: the system's trust store."""
+    kafka_ssl_certfile: Path | None = None
+    """PEM client certificate (chain), for brokers that want TLS client authentication."""
+    kafka_ssl_keyfile: Path | None = None
+    kafka_ssl_key_password: SecretStr | None = None
+    kafka_ssl_check_hostname: bool = True
+    """Match the broker's certificate against the host dialled; the chain is verified either way."""
 
     @property
     def bootstrap_servers(self) -> list[str]:

@@ -141,6 +141,18 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
 )
 
 
+TABLES: dict[str, str] = {
+    "referral-ledger": "Delivery ledger: per referral, per destination state and history (or an erased marker).",
+    "sla-clocks": "SLA clocks per referral, on the referral's partition.",
+    "journeys": "One journey per person (pseudonymous subject id) and its gaps.",
+    "lecture-notices": "Lecture notices per person, for the first/repeat programme.",
+    "subject-index": "Per person: their referrals; once erased, the erasure.",
+    "erasure-orders": "Per person (lookup key): the erasure orders handled.",
+}
+"""The Faust tables (streams/app.py), by name: Faust declares a compacted changelog ``refhub-<name>-changelog`` for
+each, which the ACL plan (streams/acls.py) must grant too."""
+
+
 def alias(topic: str, schema: str) -> str:
     """The name under which the app keeps a topic's second record type: assignments.<AGENCY> also carries
     ErasureNotice records, a court's status.<PARTNER> its ErasureCompleted answers."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,11 +43,11 @@ class KeyVault:
         secrets: HubSecrets,
         bootstrap_servers: list[str],
         publish: Publish,
-        client_options: dict[str, Any] | None = None,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._secrets = secrets
         self._bootstrap = bootstrap_servers
-        self._client_options = client_options or {}
+        self._client_options = dict(client_options or {})  # security (streams/kafka_client.py)
         self._publish = publish
         self._links: dict[str, str] = {}
         self._keys: dict[str, bytes] = {}

@@ -13,6 +13,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from schemas.codec import UnknownSchemaError, decode_any
 from streams.cli.common import fail, print_json
+from streams.kafka_client import kafka_python_options
 from streams.settings import Settings
 
 
@@ -34,6 +35,7 @@ def handle(args: argparse.Namespace) -> int:
             group_id=None,
             enable_auto_commit=False,
             client_id="refhub-consume",
+            **kafka_python_options(settings),
         )
     except Exception as exc:
         return fail("CONNECTION_FAILED", f"cannot reach the broker {settings.broker}: {exc}", 2)

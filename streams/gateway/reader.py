@@ -8,7 +8,7 @@ aiohttp answers by dropping the connection. So the consumer is made once and rea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -20,15 +20,20 @@ Keep = Callable[[Any], bool]
 
 
 class TopicReader:
-    def __init__(self, bootstrap_servers: list[str]) -> None:
+    def __init__(self, bootstrap_servers: list[str], client_options: Mapping[str, Any] | None = None) -> None:
         self._bootstrap = bootstrap_servers
+        self._client_options = dict(client_options or {})  # security (streams/kafka_client.py)
         self._consumer: AIOKafkaConsumer | None = None
         self._lock = asyncio.Lock()
 
     async def _ready(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, client_id="refhub-reader"
+                bootstrap_servers=self._bootstrap,
+                group_id=None,
+                enable_auto_commit=False,
+                client_id="refhub-reader",
+                **self._client_options,
             )
             await consumer.start()
             self._consumer = consumer
