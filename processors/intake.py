@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from adapters.base import InboundReferral
+from adapters.base import InboundRecord, InboundReferral, InboundStatusUpdate
 from processors import ids
 from processors.privacy.envelopes import Sealed
 
@@ -89,3 +89,23 @@ def referral_event(
         "flags": list(record.flags),
         "personal": personal.as_record(),
     }
+
+
+RECORD_OVERHEAD = 4096
+"""Room for what a record holds besides the partner's bytes: ids, times, codes, envelope nonce and tag."""
+
+
+def stored_bytes(record: InboundRecord, context: bytes) -> int:
+    """An upper estimate of the largest Kafka record this accepted record becomes (its sealed raw bytes on
+    inbound.raw, or its canonical event with the sealed personal block), known before anything is written."""
+    raw = len(record.raw) + len(context)
+    sealed = 0
+    if isinstance(record, InboundReferral):
+        sealed = _json_bytes(personal_fields(record)) + _json_bytes(record.attributes)
+    elif isinstance(record, InboundStatusUpdate):
+        sealed = _json_bytes(record.personal_extra) + _json_bytes(record.attributes)
+    return max(raw, sealed) + RECORD_OVERHEAD
+
+
+def _json_bytes(value: dict[str, Any]) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())

@@ -116,6 +116,7 @@ def create_hub(settings: Settings) -> Hub:
         ),
         secrets.lookup_key,
         now=clock.now,
+        max_record_bytes=settings.max_record_bytes,
     )
     reader = TopicReader(settings.bootstrap_servers, kafka_security.aiokafka_options())
     hub = Hub(

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     broker_session_timeout: float = 10.0
     """Faust's default (60 s) makes every join take ~30 s and a restart after kill -9 ~110 s."""
     max_body_bytes: int = 10 * 1024 * 1024
+    max_record_bytes: int = 1_000_000
+    """The largest Kafka record the hub writes: below the broker's message.max.bytes (1 MiB + 12 by default)."""
     log_level: str = "info"
     sla_policy_file: Path | None = None
     """A TOML policy table whose rows replace the defaults (processors/sla/default_policy.toml) by clock name."""

@@ -44,6 +44,27 @@ LedgerView = Callable[[str], Mapping[str, Any] | None]
 """referral id → its delivery-ledger entry (processors.ledger.LedgerEntry), if the hub has routed it."""
 
 
+class RecordTooLarge(Exception):
+    """One record would exceed the broker's message size: the submission is refused whole, before any write."""
+
+    def __init__(self, record_no: int, size: int, limit: int) -> None:
+        super().__init__(f"record {record_no}: about {size} bytes, limit {limit}")
+        self.record_no = record_no
+        self.size = size
+        self.limit = limit
+
+    def answer(self) -> dict[str, Any]:
+        where = "整份檔案" if self.record_no == 0 else f"第 {self.record_no} 筆資料"
+        return {
+            "error": "RECORD_TOO_LARGE",
+            "record": self.record_no,
+            "reason": (
+                f"{where}約 {self.size / 1_048_576:.1f} MiB，超過平台單筆資料上限 {self.limit / 1_048_576:.1f} MiB"
+                "（多為備註等自由文字欄位過長）；本次傳送未受理任何資料，請縮短該筆內容後重新傳送。"
+            ),
+        }
+
+
 @dataclass(frozen=True)
 class KnownVersion:
     version: int
@@ -86,7 +107,9 @@ class Intake:
         topics: Topics,
         lookup_secret: bytes,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_record_bytes: int = 1_000_000,
     ) -> None:
+        self._max_record_bytes = max_record_bytes
         self._vault = vault
         self._now = now
         self._send = send
@@ -104,6 +127,8 @@ class Intake:
         try:
             result = adapter.parse(body, partner, received_at)
         except SubmissionRefused as refused:
+            # The refused file is kept whole as its dead letter: it must fit in one record too.
+            self._fits(0, len(body) + intake.RECORD_OVERHEAD)
             await self._refuse(partner, adapter, submission_id, body, received_at, refused)
             metrics.SUBMISSIONS.labels(partner, "refused").inc()
             return {
@@ -111,6 +136,10 @@ class Intake:
                 "accepted": [],
                 "rejected": [_refusal_row(refused, n) for n in range(1, max(refused.record_count, 1) + 1)],
             }
+        for record in result.accepted:
+            self._fits(record.record_no, intake.stored_bytes(record, result.context))
+        for rejection in result.rejected:
+            self._fits(rejection.record_no, len(rejection.raw) + len(result.context) + intake.RECORD_OVERHEAD)
         submission = Submission(partner, adapter, submission_id, received_at, result.context)
         accepted_rows: list[dict[str, Any]] = []
         sends: list[Awaitable[None]] = []
@@ -149,6 +178,12 @@ class Intake:
                 for r in rejected
             ],
         }
+
+    def _fits(self, record_no: int, size: int) -> None:
+        """Checked before the first write: a record over the broker's limit would fail after its siblings (and
+        its referral's event) were already written, and the partner's re-send would meet half a submission."""
+        if size > self._max_record_bytes:
+            raise RecordTooLarge(record_no, size, self._max_record_bytes)
 
     def _accept(self, submission: Submission, record: InboundRecord) -> Accepted | RecordRejection:
         if isinstance(record, InboundReferral):

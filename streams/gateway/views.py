@@ -15,6 +15,7 @@ from faust import web
 from adapters import registry
 from processors.erasure.referrals import is_erased
 from streams.gateway import openapi, status_view
+from streams.gateway.intake import RecordTooLarge
 from streams.gateway.outbox import MAX_BATCH, BadCursor
 from streams.partners import Credential
 
@@ -86,7 +87,10 @@ def register(hub: Hub) -> None:
             if not hub.vault.ready.is_set() or not _has_partitions(hub):
                 # Until the tables are restored the gateway cannot tell an amendment from a first submission.
                 return _error(self, 503, "NOT_READY", "系統啟動中，請稍後重送。")
-            receipt = await hub.intake.submit(credential.code, adapter, body)
+            try:
+                receipt = await hub.intake.submit(credential.code, adapter, body)
+            except RecordTooLarge as too_large:
+                return self.json(too_large.answer(), status=413)
             return self.json(receipt, status=202)
 
     @app.page("/v1/referrals/{referral_id}")
