@@ -28,7 +28,7 @@ DISPATCH_TARGETS: Final = frozenset({"EDU", "YOUTH_COUNSEL"})
 
 # Personal extras SOCIAL needs to act: the reporting officer (承辦人) to call back, a guardian, the school, the
 # bureau's case manager and the stated need. Anything else unsealed (an inmate number…) is not SOCIAL's to see.
-_PERSONAL_EXTRAS: Final = ("officer", "guardian_name", "school", "case_manager", "need")
+_PERSONAL_EXTRAS: Final = ("raid_case_no", "officer", "guardian_name", "school", "case_manager", "need")
 
 _BY_SCHOOLING: Final[Mapping[str, str]] = MappingProxyType({"Y": "EDU", "N": "YOUTH_COUNSEL"})
 
@@ -103,9 +103,8 @@ def social_message(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -
         message["childrenAges"] = children_ages(attributes["children_ages"])
     if "drug_tier" in attributes:
         message["drugTier"] = int(attributes["drug_tier"])  # SOCIAL writes the tier as a number
-    for key in ("venue_type", "raid_case_no"):
-        if key in attributes:
-            message[camel(key)] = attributes[key]
+    if "venue_type" in attributes:
+        message["venueType"] = attributes["venue_type"]
     for key in _PERSONAL_EXTRAS:
         if personal.get(key):
             message[camel(key)] = personal[key]
