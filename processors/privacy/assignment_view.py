@@ -16,7 +16,7 @@ from typing import Any
 
 from processors.privacy import envelopes
 from processors.privacy.views import (
-    ERASED,
+    ERASED_MARKER,
     View,
     disclosed_fields,
     governed_clear_fields,
@@ -49,7 +49,7 @@ def seal_for_destination(
     destination = assignment["destination"]
     view = view_for(destination, assignment["kind"], assignment.get("service_type"))
     shown, shown_personal = restrict_assignment(view, assignment, personal)
-    shown_personal.pop(ERASED, None)  # a marker for renderers, never sealed as if it were data
+    shown_personal.pop(ERASED_MARKER, None)  # a marker for renderers, never sealed as if it were data
     for name in governed_clear_fields():
         if name in shown and name not in view.clear:
             shown[name] = WITHHELD_CLEAR

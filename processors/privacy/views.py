@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from processors.privacy.declaration import BLOCKS, Block, Declaration, ViewRow, is_family, load_default, matches
 
-ERASED: Final = "erased"
+ERASED_MARKER: Final = "erased"
 """Not a field: the outbox's marker for a subject whose key was shredded (塗銷). It passes every view, so a
 renderer can say "erased" rather than send what looks like a blank form."""
 
@@ -124,8 +124,8 @@ def may_receive(destination: str, kind: str, service_type: str | None = None) ->
 def disclose(
     view: View, personal: Mapping[str, Any], attributes: Mapping[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """``personal`` and ``attributes`` with only what ``view`` grants (plus the :data:`ERASED` marker)."""
-    shown_personal = {key: value for key, value in personal.items() if key in view.personal or key == ERASED}
+    """``personal`` and ``attributes`` with only what ``view`` grants (plus the :data:`ERASED_MARKER`)."""
+    shown_personal = {key: value for key, value in personal.items() if key in view.personal or key == ERASED_MARKER}
     shown_attributes = {key: value for key, value in attributes.items() if key in view.attributes}
     return shown_personal, shown_attributes
 
