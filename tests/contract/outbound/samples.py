@@ -87,7 +87,7 @@ def erasure_notice(**overrides: Any) -> dict[str, Any]:
     """The hub telling SOCIAL to delete its copy of :func:`assignment`'s referral (an ``ErasureNotice`` record)."""
     destination = overrides.get("destination", "SOCIAL")
     record: dict[str, Any] = {
-        "notice_id": f"N-{REFERRAL_ID}-{destination}",
+        "notice_id": "N-5d1c0f7e2b9a4c3d8e6f1a2b",
         "referral_id": REFERRAL_ID,
         "destination": destination,
         "assignment_ids": [ids.assignment_id(REFERRAL_ID, destination, 1)],
