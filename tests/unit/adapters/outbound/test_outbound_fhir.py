@@ -186,14 +186,15 @@ def _coded(system: str, code: str, value: str) -> dict[str, Any]:
 
 def test_granted_attributes_and_extra_personal_fields_travel_as_task_inputs() -> None:
     period = {"deferral_start": "2025-07-15", "deferral_end": "2027-07-14"}
-    record = treatment(attributes={"conditions": "戒癮治療", **period})
-    case_no = "114年度偵字第12345號"
-    found = resources(bundle(render_treatment_referral(record, {"name": "王小明", "case_no": case_no}).body))
+    record = treatment(attributes={"treatment_ordered": "Y", **period})
+    personal = {"name": "王小明", "case_no": "114年度偵字第12345號", "conditions": "戒癮治療"}
+    found = resources(bundle(render_treatment_referral(record, personal).body))
     assert found["Task"]["input"] == [
-        _coded(fhir.ATTRIBUTE_SYSTEM, "conditions", "戒癮治療"),
         _coded(fhir.ATTRIBUTE_SYSTEM, "deferral_end", "2027-07-14"),
         _coded(fhir.ATTRIBUTE_SYSTEM, "deferral_start", "2025-07-15"),
-        _coded(fhir.PERSONAL_SYSTEM, "case_no", case_no),
+        _coded(fhir.ATTRIBUTE_SYSTEM, "treatment_ordered", "Y"),
+        _coded(fhir.PERSONAL_SYSTEM, "case_no", "114年度偵字第12345號"),
+        _coded(fhir.PERSONAL_SYSTEM, "conditions", "戒癮治療"),
     ]
     assert found["ServiceRequest"]["occurrencePeriod"] == {"start": "2025-07-15", "end": "2027-07-14"}
     assert "input" not in resources(bundle(render_treatment_referral(treatment(), {"name": "x"}).body))["Task"]

@@ -62,8 +62,8 @@ def test_social_gets_what_a_child_protection_notice_needs() -> None:
 @pytest.mark.parametrize("hospital", [*HOSPITALS, "HEALTH", "HOSP_NEWCOMER"])
 def test_a_hospital_gets_what_a_treatment_order_needs(hospital: str) -> None:
     view = view_for(hospital, "DEFERRED_PROSECUTION")
-    assert {"conditions", "deferral_start", "deferral_end", "treatment_ordered", "medical_need"} <= set(view.attributes)
-    assert {"national_id", "name", "birth_date", "case_no"} <= set(view.personal)
+    assert {"deferral_start", "deferral_end", "treatment_ordered", "medical_need"} <= set(view.attributes)
+    assert {"national_id", "name", "birth_date", "case_no", "conditions"} <= set(view.personal)
     assert "recidivism_risk" not in view.attributes  # the bureau's triage, not a medical fact
 
 
@@ -198,10 +198,10 @@ def test_disclosed_fields_name_what_was_disclosed_for_the_audit_trail() -> None:
     names = disclosed_fields(
         view,
         {"name": "王小明", "case_no": "114年度偵字第12345號", "officer": "x", "phone": ""},
-        {"conditions": "戒癮治療", "recidivism_risk": "HIGH"},
+        {"deferral_end": "2027-07-14", "recidivism_risk": "HIGH"},
         {"partner_ref": "雄檢114緩字第000123號"},
     )
-    assert names == ["attributes.conditions", "clear.partner_ref", "personal.case_no", "personal.name"]
+    assert names == ["attributes.deferral_end", "clear.partner_ref", "personal.case_no", "personal.name"]
     bases = views.bases_of(view, names)
     assert "刑事訴訟法第253條之2" in bases["personal.case_no"]
     assert bases["personal.name"] == ("毒品危害防制條例第24條", "個人資料保護法第6條第1項第2款")
