@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test unit lint bench broker-start broker-stop clean
+.PHONY: run test unit lint bench views-table broker-start broker-stop clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -31,6 +31,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	deploy/local/kafka.sh fetch
 	$(PY) -m tests.bench
+
+# README's "What each partner sees" table, regenerated from processors/privacy/views.toml.
+views-table: $(STAMP)
+	$(PY) -m processors.privacy.views --readme README.md
 
 broker-start:
 	deploy/local/kafka.sh start

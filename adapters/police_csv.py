@@ -346,11 +346,11 @@ def _referral(row: _Row, raw: bytes) -> InboundReferral:
     children_ages = row.optional(CHILDREN_AGES, _parse_children_ages)
     consent = _consent(row, category)
     officer = row.text(OFFICER)
+    personal_extra = {"officer": officer, "raid_case_no": raid_case_no}
 
     attributes = {
         "drug_tier": drug_tier,
         "venue_type": venue_type,
-        "raid_case_no": raid_case_no,
         "children_ages": children_ages,
         "consent": consent,
     }
@@ -364,8 +364,9 @@ def _referral(row: _Row, raw: bytes) -> InboundReferral:
         legal_basis=category.legal_basis,
         raw=raw,
         attributes={key: value for key, value in attributes.items() if value},
-        # The officer's name is personal data too: it travels sealed with the subject's, not as an attribute.
-        personal_extra={"officer": officer} if officer else {},
+        # The officer's name is personal data, and the raid case number (查獲案號) leads straight to the person in
+        # the police file: both travel sealed with the subject's data (shredded with it on 塗銷), not as attributes.
+        personal_extra={key: value for key, value in personal_extra.items() if value},
     )
 
 

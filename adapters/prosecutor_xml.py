@@ -338,6 +338,9 @@ def _referral(letter: _Letter, raw: bytes) -> InboundReferral:
     if category is None:
         raise letter.reject(CATEGORY, "MISSING_VALUE", "處分標籤缺少「類別」屬性，請填寫「緩起訴」或「再犯防止」。")
     attributes = _disposition(letter, disposition, category)
+    # The conditions are the prosecutor's free text, and a 緩起訴 condition may name a person (向被害人○○道歉,
+    # 支付被害人○○損害賠償: 刑事訴訟法第253條之2): they travel sealed; routing reads treatment_ordered instead.
+    personal_extra = {"case_no": case_no, "conditions": attributes.pop("conditions")}
     return InboundReferral(
         record_no=letter.record_no,
         partner_ref=letter.ref,
@@ -349,12 +352,13 @@ def _referral(letter: _Letter, raw: bytes) -> InboundReferral:
         raw=raw,
         attributes={key: value for key, value in attributes.items() if value},
         # A case number (案號) can be traced to the defendant: it travels sealed, not as an attribute.
-        personal_extra={"case_no": case_no} if case_no else {},
+        personal_extra={key: value for key, value in personal_extra.items() if value},
     )
 
 
 def _disposition(letter: _Letter, disposition: ET.Element, category: Category) -> dict[str, str]:
-    """The ``<處分>`` as attributes; every value is a non-identifying string, absent when not given."""
+    """The ``<處分>`` as attributes (``conditions`` is taken out to be sealed by the caller); every value a string,
+    empty when not given."""
     start, end = _deferral(letter, disposition, required=category == DEFERRED_PROSECUTION)
     conditions = [
         letter.check(CONDITION, text, _parse_condition)

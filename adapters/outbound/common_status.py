@@ -3,6 +3,19 @@
 Status updates close the loop (閉環): the source partner learns every transition of its referral at each
 destination, in the shape of PARTNER_FORMATS.md "Status updates", with the state also given in the two
 standards partners already speak (HL7 FHIR ``Task.status`` and the SFAA handling code, 社福轉介處理代碼).
+
+Assignments (EDU, YOUTH_COUNSEL, NGO_*, BUREAU, and PROS_* should one reach them) are a JSON array of items in
+topic order, each with a ``type``:
+
+* ``"ASSIGNMENT"`` — a referral to act on: the Assignment's fields in camelCase, ``attributes``, and the
+  personal fields under ``subject`` (only what the partner's view allows: the registry filters first);
+* ``"ERASURE_NOTICE"`` — delete your copy of this referral (塗銷, 少年事件處理法第83條之1)::
+
+    {"type": "ERASURE_NOTICE", "noticeId": "…", "referralId": "R-…", "destination": "EDU",
+     "assignmentIds": ["A-…"], "reasonCode": "ERASED", "legalBasis": "少年事件處理法第83條之1",
+     "at": "2025-08-01T10:00:00+08:00"}
+
+  No personal data: the ids say which copies to delete.
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from adapters.outbound import JSON_CONTENT_TYPE, Rendered, camel, json_bytes, taipei_iso
+from adapters.outbound.items import ErasureNoticeItem, OutboundItem
 from processors.lifecycle import FHIR_TASK_STATUS, SFAA_HANDLING_CODE, State
 
 # Assignment fields as the generic JSON names them, in output order. ``personal`` is the sealed envelope:
@@ -84,7 +98,7 @@ def _plain(value: Any) -> Any:
 
 def assignment_json(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -> dict[str, Any]:
     """One assignment (派案) in generic camelCase JSON, times in ``+08:00``, personal fields under ``subject``."""
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"type": "ASSIGNMENT"}
     for key in _ASSIGNMENT_FIELDS:
         value = assignment[key] if key not in _DEFAULTS else assignment.get(key, _DEFAULTS[key])
         out[camel(key)] = taipei_iso(value) if key in _TIMESTAMPS else value
@@ -94,7 +108,27 @@ def assignment_json(assignment: Mapping[str, Any], personal: Mapping[str, Any]) 
     return out
 
 
-def render_assignments_json(items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> Rendered:
-    """Assignments for partners with no format of their own (EDU, YOUTH_COUNSEL, NGO_*, BUREAU): a JSON array
-    of :func:`assignment_json`, one per ``(assignment, personal)`` pair, in the order given."""
-    return Rendered(JSON_CONTENT_TYPE, json_bytes([assignment_json(a, p) for a, p in items]))
+def erasure_notice_json(notice: Mapping[str, Any]) -> dict[str, Any]:
+    """One erasure notice (塗銷通知) in the common JSON: which copies to delete, and why."""
+    return {
+        "type": "ERASURE_NOTICE",
+        "noticeId": notice["notice_id"],
+        "referralId": notice["referral_id"],
+        "destination": notice["destination"],
+        "assignmentIds": list(notice["assignment_ids"]),
+        "reasonCode": notice["reason_code"],
+        "legalBasis": notice["legal_basis"],
+        "at": taipei_iso(notice["at"]),
+    }
+
+
+def item_json(item: OutboundItem) -> dict[str, Any]:
+    if isinstance(item, ErasureNoticeItem):
+        return erasure_notice_json(item.notice)
+    return assignment_json(item.assignment, item.personal)
+
+
+def render_assignments_json(items: Sequence[OutboundItem]) -> Rendered:
+    """Assignments and erasure notices for partners with no format of their own (EDU, YOUTH_COUNSEL, NGO_*,
+    BUREAU): a JSON array of :func:`item_json`, in the order given."""
+    return Rendered(JSON_CONTENT_TYPE, json_bytes([item_json(item) for item in items]))

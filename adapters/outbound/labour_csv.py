@@ -3,6 +3,12 @@
 CSV, UTF-8 with BOM (so a spreadsheet opens the Chinese correctly), CRLF, a Chinese header row
 (PARTNER_FORMATS.md, "LABOUR"). ``轉介編號`` is the hub's referral id: labour quotes it back in its outcome
 replies (已收案、已推介、已就業、未就業、失聯), which is how a reply finds its referral.
+
+The trailing column ``通知類別`` says what a row is: ``轉介`` (a referral to act on) or ``塗銷`` (an erasure
+notice, 少年事件處理法第83條之1: delete every record of that 轉介編號). A 塗銷 row carries no personal data: its
+姓名, 聯絡電話, 行政區, 就業需求 and 個管員 are empty, and its 轉介日期 is the day the hub erased its own copy.
+The other columns hold only what LABOUR's view allows (processors/privacy/views.toml; the registry filters
+first): never a drug tier, a case number or criminal history.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from adapters.outbound import Rendered, taipei_date
+from adapters.outbound.items import ErasureNoticeItem, OutboundItem
 from adapters.validation.roc_dates import format_roc_date
 
 CONTENT_TYPE: Final = "text/csv; charset=utf-8"
 ENCODING: Final = "utf-8-sig"
 """UTF-8 with the BOM written first: spreadsheet programs read a BOM-less CSV as the local code page."""
 
-HEADER: Final = ("轉介編號", "姓名", "聯絡電話", "行政區", "就業需求", "轉介日期", "個管員")
+HEADER: Final = ("轉介編號", "姓名", "聯絡電話", "行政區", "就業需求", "轉介日期", "個管員", "通知類別")
+REFERRAL_ROW: Final = "轉介"
+ERASURE_ROW: Final = "塗銷"
 
 # A cell starting with one of these is run as a formula when the file is opened in a spreadsheet (CSV
 # injection). Names and needs come from partners and the public web form, so they are untrusted: such a cell
@@ -46,14 +55,24 @@ def labour_row(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -> tu
         _cell(personal.get("need")),
         format_roc_date(taipei_date(assignment["routed_at"]), "slash"),
         _cell(personal.get("case_manager")),
+        REFERRAL_ROW,
     )
 
 
-def render_labour_referrals(items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> Rendered:
-    """Header plus one row per ``(assignment, personal)``, in the order given; header only when there are none."""
+def erasure_row(notice: Mapping[str, Any]) -> tuple[str, ...]:
+    """An erasure notice as a 塗銷 row: the referral id and the day, nothing about the person."""
+    date = format_roc_date(taipei_date(notice["at"]), "slash")
+    return (_cell(notice["referral_id"]), "", "", "", "", date, "", ERASURE_ROW)
+
+
+def render_labour_referrals(items: Sequence[OutboundItem]) -> Rendered:
+    """Header plus one row per assignment or erasure notice, in the order given; header only when there are none."""
     text = io.StringIO()
     # QUOTE_MINIMAL quotes exactly the cells holding a comma, a quote or a line break, and doubles the quotes.
     writer = csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(HEADER)
-    writer.writerows(labour_row(assignment, personal) for assignment, personal in items)
+    writer.writerows(
+        erasure_row(item.notice) if isinstance(item, ErasureNoticeItem) else labour_row(item.assignment, item.personal)
+        for item in items
+    )
     return Rendered(CONTENT_TYPE, text.getvalue().encode(ENCODING))

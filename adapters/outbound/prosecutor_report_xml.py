@@ -20,8 +20,11 @@ from typing import Any, Final
 
 from adapters.outbound import Rendered, taipei_date
 from adapters.validation.roc_dates import format_roc_date
+from processors.privacy.views import disclose, view_for
 
 CONTENT_TYPE: Final = "application/xml; charset=utf-8"
+PROSECUTORS: Final = "PROS_KS"
+"""Whose view a report is filtered through: every PROS_* office has the same one (the PROS_* family's)."""
 ISSUER_CODE: Final = "BUREAU"
 ISSUER_NAME: Final = "高雄市政府毒品防制局"
 DECLARATION: Final = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -87,7 +90,8 @@ def _required(personal: Mapping[str, Any], key: str, label: str) -> Any:
 
 
 def progress_report_element(report: ProgressReport, personal: Mapping[str, Any]) -> ET.Element:
-    """The ``<處遇進度報告>`` element tree."""
+    """The ``<處遇進度報告>`` element tree, with only what the prosecutors' view allows of ``personal``."""
+    personal, _ = disclose(view_for(PROSECUTORS, "DEFERRED_PROSECUTION"), personal, {})
     root = ET.Element("處遇進度報告", {"版本": "1"})
     issuer = _child(root, "發文機關", ISSUER_NAME)
     issuer.set("代碼", ISSUER_CODE)

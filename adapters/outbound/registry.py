@@ -1,25 +1,34 @@
-"""Which outbound format each partner pulls (回傳格式對照), and the dispatch to its renderer.
+"""Which outbound format each partner pulls (回傳格式對照), the view it sees, and the dispatch to its renderer.
+
+Need to know is enforced here, once for every format: :func:`render_assignments` filters each assignment
+through the pulling partner's view (processors/privacy/views.toml) — personal fields, attributes and the governed
+clear fields — before the format's renderer sees it, so no renderer can emit what the declaration does not
+allow, whatever it was handed. Erasure notices (塗銷通知) pass through as they are: they carry no personal data.
 
 PROS_* pull their monthly progress reports (處遇進度報告) as PROS_XML through
 :func:`adapters.outbound.prosecutor_report_xml.render_progress_report`; prosecutors are sources, not
-receivers, so any assignment that does reach one is rendered in the common JSON. Status updates are the
+receivers, so any assignment or notice that does reach one is rendered in the common JSON. Status updates are the
 common shape for every partner (:func:`adapters.outbound.common_status.render_status_updates`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Final
 
 from adapters.agencies import HOSPITALS
 from adapters.outbound import Rendered
 from adapters.outbound.common_status import render_assignments_json
 from adapters.outbound.fhir import render_treatment_referrals
+from adapters.outbound.items import AssignmentItem, ErasureNoticeItem, OutboundItem, Pair, as_item
 from adapters.outbound.labour_csv import render_labour_referrals
 from adapters.outbound.social_json import render_social
+from processors.privacy.views import Bases, bases_of, disclosed_fields, restrict_assignment, view_for
 
-Items = Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+Items = Sequence[OutboundItem | Pair]
+"""What a pull renders, in topic order: tagged items, or ``(assignment, personal)`` pairs (assignments only)."""
 
 COMMON_JSON: Final = "COMMON_JSON"
 SOCIAL_JSON: Final = "SOCIAL_JSON"
@@ -55,7 +64,7 @@ def outbound_format(partner: str) -> str:
     return COMMON_JSON
 
 
-_ASSIGNMENT_RENDERERS: Final[Mapping[str, Callable[[Items], Rendered]]] = MappingProxyType(
+_ASSIGNMENT_RENDERERS: Final[Mapping[str, Callable[[Sequence[OutboundItem]], Rendered]]] = MappingProxyType(
     {
         SOCIAL_JSON: render_social,
         LABOUR_CSV: render_labour_referrals,
@@ -67,6 +76,51 @@ _ASSIGNMENT_RENDERERS: Final[Mapping[str, Callable[[Items], Rendered]]] = Mappin
 )
 
 
+def restrict(partner: str, item: OutboundItem) -> OutboundItem:
+    """``item`` as ``partner``'s view lets it see it (an erasure notice unchanged: it holds no personal data)."""
+    if isinstance(item, ErasureNoticeItem):
+        return item
+    assignment = item.assignment
+    view = view_for(partner, assignment["kind"], assignment.get("service_type"))
+    shown, personal = restrict_assignment(view, assignment, item.personal)
+    return AssignmentItem(shown, personal)
+
+
 def render_assignments(partner: str, items: Items) -> Rendered:
-    """``partner``'s assignments, each ``(assignment, personal)``, in the partner's own format."""
-    return _ASSIGNMENT_RENDERERS[outbound_format(partner)](items)
+    """``partner``'s assignments and erasure notices, in topic order, in the partner's own format, each
+    assignment filtered through the partner's view first."""
+    shown = [restrict(partner, as_item(item)) for item in items]
+    return _ASSIGNMENT_RENDERERS[outbound_format(partner)](shown)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What one pulled assignment disclosed to the partner: the audit event's entity and its purpose of use."""
+
+    referral_id: str
+    assignment_id: str
+    subject_id: str
+    fields: list[str]
+    """``personal.name``, ``attributes.drug_tier``, ``clear.partner_ref`` …: only fields that held a value."""
+    bases: dict[str, Bases]
+
+
+def disclosures(partner: str, items: Items) -> list[Disclosure]:
+    """For the audit trail of a pull: what :func:`render_assignments` disclosed of each assignment (notices
+    disclose nothing personal and are left out)."""
+    out: list[Disclosure] = []
+    for raw in items:
+        item = as_item(raw)
+        if isinstance(item, ErasureNoticeItem):
+            continue
+        assignment = item.assignment
+        view = view_for(partner, assignment["kind"], assignment.get("service_type"))
+        shown, personal = restrict_assignment(view, assignment, item.personal)
+        names = disclosed_fields(view, personal, shown["attributes"], shown)
+        out.append(
+            Disclosure(
+                assignment["referral_id"], assignment["assignment_id"], assignment["subject_id"], names,
+                bases_of(view, names),
+            )
+        )  # fmt: skip
+    return out

@@ -7,28 +7,48 @@ camelCase English names, ISO 8601 times with ``+08:00``, one message per assignm
 * ``FAMILY_SUPPORT_REFERRAL`` — 家庭支持服務轉介 (家支計畫), a SERVICE referral of type FAMILY_SUPPORT;
 * ``YOUTH_DRUG_USE_DISPATCH`` — 兒少施用毒品通報 for SOCIAL to dispatch (派案), with the hub's proposed
   target ``dispatchTo`` (EDU if in school, YOUTH_COUNSEL if not) for SOCIAL to confirm or override;
-* ``REFERRAL`` — any other kind addressed to SOCIAL.
+* ``REFERRAL`` — any other kind addressed to SOCIAL;
+* ``ERASURE_NOTICE`` — 塗銷通知: delete every copy of a referral under a juvenile court's erasure order
+  (少年事件處理法第83條之1). No personal data, only ids::
 
-As in SOCIAL's own messages, a fact the referral does not carry is left out rather than sent as null;
-``dispatchTo`` is the exception, always present on a dispatch (null: no proposal, SOCIAL decides).
-``source``/``sourceRef`` are the agency that sent the referral to the hub and its reference; ``reporter`` is
-who first reported it, when that was someone else (a school reporting through SOCIAL).
+    {"type": "ERASURE_NOTICE", "noticeId": "…", "referralId": "R-…", "assignmentIds": ["A-…"],
+     "reasonCode": "ERASED", "legalBasis": "少年事件處理法第83條之1", "erasedAt": "2025-08-01T10:00:00+08:00"}
+
+What a message holds is what SOCIAL's view (processors/privacy/views.toml) lets through — the registry filters
+before this module runs: the subject block, and every other granted personal field (the officer to call back,
+the raid case number, the school, the stated need…) and attribute as a camelCase key; the 家支計畫 criteria
+together as ``familySupport`` in the bureau's own shape. As in SOCIAL's own messages, a fact the referral does
+not carry is left out rather than sent as null; ``dispatchTo`` is the exception, always present on a dispatch
+(null: no proposal, SOCIAL decides). ``source``/``sourceRef`` are the agency that sent the referral to the hub
+and its reference; ``reporter`` is who first reported it, when that was someone else (a school reporting
+through SOCIAL).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final
 
 from adapters.outbound import JSON_CONTENT_TYPE, Rendered, camel, json_bytes, taipei_iso
+from adapters.outbound.items import ErasureNoticeItem, OutboundItem
+from processors.privacy.views import ERASED_MARKER
 
 DISPATCH_TARGETS: Final = frozenset({"EDU", "YOUTH_COUNSEL"})
 """Who a youth drug-use notice may be dispatched to: 教育局/校外會 (in school) or 少年輔導委員會 (not)."""
 
-# Personal extras SOCIAL needs to act: the reporting officer (承辦人) to call back, a guardian, the school, the
-# bureau's case manager and the stated need. Anything else unsealed (an inmate number…) is not SOCIAL's to see.
-_PERSONAL_EXTRAS: Final = ("officer", "guardian_name", "school", "case_manager", "need")
+FAMILY_SUPPORT_CRITERIA: Final = (
+    "apgar",
+    "family_conflict",
+    "children_under_12",
+    "low_income_allowance",
+    "low_income_household",
+    "single_parent",
+    "grandparent_raised",
+    "pregnant_partner",
+    "disabled_member",
+)
+"""家支計畫 評估指標, as adapters/bureau_json.py names them: sent together as ``familySupport``."""
 
 _BY_SCHOOLING: Final[Mapping[str, str]] = MappingProxyType({"Y": "EDU", "N": "YOUTH_COUNSEL"})
 
@@ -61,8 +81,33 @@ def dispatch_target(attributes: Mapping[str, str]) -> str | None:
     return target
 
 
+def _yes(value: str) -> bool:
+    return value == "Y"
+
+
+# Attributes SOCIAL's own messages write in a shape of their own; any other the view grants goes as camelCase text.
+_ATTRIBUTE_SHAPES: Final[Mapping[str, tuple[str, Callable[[str], Any]]]] = MappingProxyType(
+    {
+        "in_school": ("inSchool", _yes),
+        "children_ages": ("childrenAges", children_ages),
+        "drug_tier": ("drugTier", int),  # SOCIAL writes the tier as a number
+    }
+)
+_HANDLED_ELSEWHERE: Final = frozenset({"proposed_dispatch", "reporter", *FAMILY_SUPPORT_CRITERIA})
+_SUBJECT_FIELDS: Final = ("name", "national_id", "birth_date", "phone")
+
+
+def family_support(attributes: Mapping[str, str]) -> dict[str, Any]:
+    """家支計畫 criteria in the bureau's own ``familySupport`` shape: APGAR a number, the conditions booleans."""
+    return {
+        camel(key): int(attributes[key]) if key == "apgar" else _yes(attributes[key])
+        for key in FAMILY_SUPPORT_CRITERIA
+        if key in attributes
+    }
+
+
 def social_message(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -> dict[str, Any]:
-    """One assignment as a SOCIAL message."""
+    """One assignment as a SOCIAL message, from what SOCIAL's view lets through (the registry filters first)."""
     kind = assignment["kind"]
     service_type = assignment.get("service_type")
     kind_type = message_type(kind, service_type)
@@ -75,7 +120,7 @@ def social_message(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -
         "kind": kind,
         "serviceType": service_type,
         "source": assignment["source"],
-        "sourceRef": assignment["partner_ref"],
+        "sourceRef": assignment.get("partner_ref") or None,
         # Who first reported it, when the sender passed it on: an agency code, or a sealed free-text name.
         "reporter": attributes.get("reporter") or personal.get("reporter"),
         "reportedAt": taipei_iso(assignment["occurred_at"]),
@@ -97,26 +142,45 @@ def social_message(assignment: Mapping[str, Any], personal: Mapping[str, Any]) -
     }
     if kind_type == "YOUTH_DRUG_USE_DISPATCH":
         message["dispatchTo"] = dispatch_target(attributes)
-    if attributes.get("in_school") in _BY_SCHOOLING:
-        message["inSchool"] = attributes["in_school"] == "Y"
-    if "children_ages" in attributes:
-        message["childrenAges"] = children_ages(attributes["children_ages"])
-    if "drug_tier" in attributes:
-        message["drugTier"] = int(attributes["drug_tier"])  # SOCIAL writes the tier as a number
-    for key in ("venue_type", "raid_case_no"):
+    for key, (name, shape) in _ATTRIBUTE_SHAPES.items():
         if key in attributes:
-            message[camel(key)] = attributes[key]
-    for key in _PERSONAL_EXTRAS:
-        if personal.get(key):
+            message[name] = shape(attributes[key])
+    for key in sorted(set(attributes) - set(_ATTRIBUTE_SHAPES) - _HANDLED_ELSEWHERE):
+        message[camel(key)] = attributes[key]
+    criteria = family_support(attributes)
+    if criteria:
+        message["familySupport"] = criteria
+    # Every other personal field the view grants (the officer to call back, the school, the stated need…).
+    for key in sorted(set(personal) - {*_SUBJECT_FIELDS, "reporter", ERASED_MARKER}):
+        if personal[key] not in (None, ""):
             message[camel(key)] = personal[key]
     subject = {key: value for key, value in message["subject"].items() if value is not None}
-    if personal.get("erased"):
+    if personal.get(ERASED_MARKER):
         # The subject's data key was shredded (塗銷): say so, rather than send what looks like a blank form.
         subject["erased"] = True
     message["subject"] = subject
     return {key: value for key, value in message.items() if value is not None or key == "dispatchTo"}
 
 
-def render_social(items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> Rendered:
-    """SOCIAL's assignments: a JSON array of :func:`social_message`, in the order given."""
-    return Rendered(JSON_CONTENT_TYPE, json_bytes([social_message(a, p) for a, p in items]))
+def erasure_notice_message(notice: Mapping[str, Any]) -> dict[str, Any]:
+    """An erasure notice (塗銷通知) as a SOCIAL message: delete every copy of the referral; no personal data."""
+    return {
+        "type": "ERASURE_NOTICE",
+        "noticeId": notice["notice_id"],
+        "referralId": notice["referral_id"],
+        "assignmentIds": list(notice["assignment_ids"]),
+        "reasonCode": notice["reason_code"],
+        "legalBasis": notice["legal_basis"],
+        "erasedAt": taipei_iso(notice["at"]),
+    }
+
+
+def render_social(items: Sequence[OutboundItem]) -> Rendered:
+    """SOCIAL's assignments and erasure notices: a JSON array of messages, in the order given."""
+    messages = [
+        erasure_notice_message(item.notice)
+        if isinstance(item, ErasureNoticeItem)
+        else social_message(item.assignment, item.personal)
+        for item in items
+    ]
+    return Rendered(JSON_CONTENT_TYPE, json_bytes(messages))

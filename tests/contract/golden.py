@@ -16,6 +16,9 @@ from typing import Any
 
 from adapters.base import InboundAdapter, ParseResult, SubmissionRefused
 
+UPDATE_ENV = "REFHUB_UPDATE_GOLDEN"
+"""Set to ``1`` to (re)write the expected files."""
+
 RECEIVED_AT = datetime(2025, 7, 20, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 """Every contract case is parsed as if received at this moment, so LATE_NOTICE and the like are stable."""
 
@@ -67,9 +70,17 @@ def check_bytes(expected_path: Path, actual: bytes) -> None:
 
 
 def _check(expected_path: Path, actual: bytes) -> None:
-    if os.environ.get("REFHUB_UPDATE_GOLDEN") == "1" or not expected_path.exists():
-        if os.environ.get("CI") == "true" and not expected_path.exists():
-            raise AssertionError(f"{expected_path} is missing: generate it with REFHUB_UPDATE_GOLDEN=1 and commit it")
+    if os.environ.get(UPDATE_ENV) == "1":
+        expected_path.parent.mkdir(parents=True, exist_ok=True)
         expected_path.write_bytes(actual)
+    if not expected_path.exists():
+        # A golden that wrote itself would pass on whatever the code makes: a missing one is a failure.
+        raise AssertionError(
+            f"{expected_path} is missing: write it with {UPDATE_ENV}=1 (e.g. `{UPDATE_ENV}=1 make unit`), "
+            "read it, and commit it"
+        )
     expected = expected_path.read_bytes()
-    assert actual == expected, f"{expected_path.name} differs from what the code makes now"
+    assert actual == expected, (
+        f"{expected_path.name} differs from what the code makes now; after a deliberate change rewrite it with "
+        f"{UPDATE_ENV}=1 and read the diff"
+    )

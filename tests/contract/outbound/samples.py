@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.outbound.items import AssignmentItem
 from processors import ids
 
 REFERRAL_ID = ids.referral_id("POLICE", "KPD-1140715-0031")
@@ -80,6 +81,27 @@ def status_change(**overrides: Any) -> dict[str, Any]:
     }
     record.update(overrides)
     return record
+
+
+def erasure_notice(**overrides: Any) -> dict[str, Any]:
+    """The hub telling SOCIAL to delete its copy of :func:`assignment`'s referral (an ``ErasureNotice`` record)."""
+    destination = overrides.get("destination", "SOCIAL")
+    record: dict[str, Any] = {
+        "notice_id": "N-5d1c0f7e2b9a4c3d8e6f1a2b",
+        "referral_id": REFERRAL_ID,
+        "destination": destination,
+        "assignment_ids": [ids.assignment_id(REFERRAL_ID, destination, 1)],
+        "reason_code": "ERASED",
+        "legal_basis": "少年事件處理法第83條之1",
+        "at": datetime(2025, 8, 1, 2, 0, 5, tzinfo=UTC),
+    }
+    record.update(overrides)
+    return record
+
+
+def tagged(*pairs: tuple[dict[str, Any], dict[str, Any]]) -> list[AssignmentItem]:
+    """``(assignment, personal)`` pairs as the items a format renderer takes."""
+    return [AssignmentItem(assignment, personal) for assignment, personal in pairs]
 
 
 def revive(value: Any) -> Any:

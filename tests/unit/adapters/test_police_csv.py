@@ -112,10 +112,9 @@ def test_child_protection_row_becomes_a_referral() -> None:
     assert referral.attributes == {
         "drug_tier": "2",
         "venue_type": "住宅",
-        "raid_case_no": "雄警刑114字第0715號",
         "children_ages": "3;7",
     }
-    assert referral.personal_extra == {"officer": "陳正義"}
+    assert referral.personal_extra == {"officer": "陳正義", "raid_case_no": "雄警刑114字第0715號"}
     assert referral.raw == record_line
     assert parse(data).context == header_line
 

@@ -115,11 +115,11 @@ def test_deferred_prosecution_letter_becomes_a_referral() -> None:
         "0912345678",
     )
     assert (referral.place.district, referral.place.postal_code) == ("鳳山區", "830")
-    assert referral.personal_extra == {"case_no": "114年度偵字第12345號"}, "a case number travels sealed"
+    # A case number and the conditions (which may name a victim) travel sealed.
+    assert referral.personal_extra == {"case_no": "114年度偵字第12345號", "conditions": "戒癮治療;社區處遇"}
     assert referral.attributes == {
         "deferral_start": "2025-07-15",
         "deferral_end": "2027-07-14",
-        "conditions": "戒癮治療;社區處遇",
         "treatment_ordered": "Y",
         "community_hours_required": "40",
         "medical_need": "LOW",

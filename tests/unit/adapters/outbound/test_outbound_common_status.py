@@ -9,7 +9,7 @@ import pytest
 
 from adapters.outbound.common_status import render_assignments_json, render_status_updates
 from processors.lifecycle import FHIR_TASK_STATUS, SFAA_HANDLING_CODE, State
-from tests.contract.outbound.samples import REFERRAL_ID, assignment, personal, status_change
+from tests.contract.outbound.samples import REFERRAL_ID, assignment, personal, status_change, tagged
 
 
 def test_status_update_has_the_common_shape_with_taipei_time() -> None:
@@ -72,7 +72,7 @@ def test_no_updates_is_an_empty_array() -> None:
 
 def test_assignment_json_is_camel_case_with_personal_fields_under_subject() -> None:
     item = (assignment(destination="BUREAU", copy=True, team="DISTRICT:鳳山區"), personal(case_manager="王個管"))
-    rendered = render_assignments_json([item])
+    rendered = render_assignments_json(tagged(item))
     assert rendered.content_type == "application/json"
     [out] = json.loads(rendered.body)
     assert out["assignmentId"] == item[0]["assignment_id"]
@@ -95,13 +95,13 @@ def test_assignment_json_is_camel_case_with_personal_fields_under_subject() -> N
 
 
 def test_the_sealed_envelope_never_appears() -> None:
-    body = render_assignments_json([(assignment(), personal())]).body
+    body = render_assignments_json(tagged((assignment(), personal()))).body
     assert b"ciphertext" not in body
     assert b"personal" not in body
 
 
 def test_cjk_is_written_as_utf8_not_escaped() -> None:
-    body = render_assignments_json([(assignment(), personal())]).body
+    body = render_assignments_json(tagged((assignment(), personal()))).body
     assert "林小雯".encode() in body
     assert b"\\u" not in body
 
@@ -109,14 +109,16 @@ def test_cjk_is_written_as_utf8_not_escaped() -> None:
 def test_same_person_renders_the_same_whatever_the_dict_order() -> None:
     fields = personal()
     reordered = dict(reversed(list(fields.items())))
-    assert render_assignments_json([(assignment(), fields)]) == render_assignments_json([(assignment(), reordered)])
+    assert render_assignments_json(tagged((assignment(), fields))) == render_assignments_json(
+        tagged((assignment(), reordered))
+    )
 
 
 def test_missing_optional_fields_take_the_schema_defaults() -> None:
     minimal = assignment()
     for key in ("copy", "team", "service_type", "gender", "district", "out_of_area", "attributes"):
         del minimal[key]
-    [out] = json.loads(render_assignments_json([(minimal, {})]).body)
+    [out] = json.loads(render_assignments_json(tagged((minimal, {}))).body)
     assert (out["copy"], out["team"], out["outOfArea"], out["attributes"], out["subject"]) == (
         False,
         None,
@@ -124,3 +126,23 @@ def test_missing_optional_fields_take_the_schema_defaults() -> None:
         {},
         {},
     )
+
+
+def test_an_erasure_notice_is_an_item_of_its_own_type_in_topic_order() -> None:
+    from adapters.outbound.items import AssignmentItem, ErasureNoticeItem
+    from tests.contract.outbound.samples import erasure_notice
+
+    notice = erasure_notice(destination="EDU")
+    body = render_assignments_json([AssignmentItem(assignment(), personal()), ErasureNoticeItem(notice)]).body
+    first, second = json.loads(body)
+    assert first["type"] == "ASSIGNMENT"
+    assert second == {
+        "type": "ERASURE_NOTICE",
+        "noticeId": notice["notice_id"],
+        "referralId": REFERRAL_ID,
+        "destination": "EDU",
+        "assignmentIds": notice["assignment_ids"],
+        "reasonCode": "ERASED",
+        "legalBasis": "少年事件處理法第83條之1",
+        "at": "2025-08-01T10:00:05+08:00",
+    }

@@ -12,7 +12,7 @@ import pytest
 from adapters.outbound import fhir
 from adapters.outbound.fhir import REFERRAL_IDENTIFIER_SYSTEM, render_treatment_referral, render_treatment_referrals
 from processors.lifecycle import FHIR_TASK_STATUS, State
-from tests.contract.outbound.samples import NATIONAL_ID, REFERRAL_ID, assignment, personal
+from tests.contract.outbound.samples import NATIONAL_ID, REFERRAL_ID, assignment, personal, tagged
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -150,7 +150,9 @@ def test_same_assignment_renders_byte_identically_and_another_differs() -> None:
 
 
 def test_several_assignments_share_one_bundle_without_clashing_urls() -> None:
-    items = [(treatment(), personal()), (treatment(assignment_id="A-2", referral_id="R-2"), personal(name="王小明"))]
+    items = tagged(
+        (treatment(), personal()), (treatment(assignment_id="A-2", referral_id="R-2"), personal(name="王小明"))
+    )
     doc = bundle(render_treatment_referrals(items, {"A-2": State.ACCEPTED}).body)
     assert len(doc["entry"]) == 6
     assert len({e["fullUrl"] for e in doc["entry"]}) == 6
@@ -173,3 +175,50 @@ def test_referral_identifier_system_agrees_with_the_inbound_fhir_adapter() -> No
         pytest.skip("adapters/fhir_task.py (inbound FHIR) does not exist yet")
     inbound = importlib.import_module("adapters.fhir_task")
     assert inbound.REFERRAL_IDENTIFIER_SYSTEM == REFERRAL_IDENTIFIER_SYSTEM
+
+
+# -- what the view lets through, and erasure notices --------------------------------------------------------
+
+
+def _coded(system: str, code: str, value: str) -> dict[str, Any]:
+    return {"type": {"coding": [{"system": system, "code": code}]}, "valueString": value}
+
+
+def test_granted_attributes_and_extra_personal_fields_travel_as_task_inputs() -> None:
+    period = {"deferral_start": "2025-07-15", "deferral_end": "2027-07-14"}
+    record = treatment(attributes={"treatment_ordered": "Y", **period})
+    personal = {"name": "王小明", "case_no": "114年度偵字第12345號", "conditions": "戒癮治療"}
+    found = resources(bundle(render_treatment_referral(record, personal).body))
+    assert found["Task"]["input"] == [
+        _coded(fhir.ATTRIBUTE_SYSTEM, "deferral_end", "2027-07-14"),
+        _coded(fhir.ATTRIBUTE_SYSTEM, "deferral_start", "2025-07-15"),
+        _coded(fhir.ATTRIBUTE_SYSTEM, "treatment_ordered", "Y"),
+        _coded(fhir.PERSONAL_SYSTEM, "case_no", "114年度偵字第12345號"),
+        _coded(fhir.PERSONAL_SYSTEM, "conditions", "戒癮治療"),
+    ]
+    assert found["ServiceRequest"]["occurrencePeriod"] == {"start": "2025-07-15", "end": "2027-07-14"}
+    assert "input" not in resources(bundle(render_treatment_referral(treatment(), {"name": "x"}).body))["Task"]
+
+
+def test_an_erasure_notice_cancels_each_original_task_and_carries_no_person() -> None:
+    from adapters.outbound.items import AssignmentItem, ErasureNoticeItem
+    from tests.contract.outbound.samples import erasure_notice
+
+    first, second = treatment(), treatment(assignment_id="A-v2")
+    notice = erasure_notice(destination="HOSP_KSPH", assignment_ids=[first["assignment_id"], "A-v2"])
+    doc = bundle(render_treatment_referrals([AssignmentItem(first, personal()), ErasureNoticeItem(notice)]).body)
+    cancelled = doc["entry"][3:]
+    assert [entry["fullUrl"] for entry in cancelled] == [
+        fhir.full_url(first["assignment_id"], "Task"),
+        fhir.full_url(second["assignment_id"], "Task"),
+    ]
+    assert cancelled[0]["fullUrl"] == doc["entry"][0]["fullUrl"]  # the same Task, now cancelled
+    task = cancelled[0]["resource"]
+    assert task["status"] == "cancelled"
+    assert task["statusReason"]["coding"] == [{"system": fhir.REASON_SYSTEM, "code": "ERASED"}]
+    assert "少年事件處理法第83條之1" in task["statusReason"]["text"]
+    assert {"system": fhir.NOTICE_IDENTIFIER_SYSTEM, "value": notice["notice_id"]} in task["identifier"]
+    assert task["lastModified"] == "2025-08-01T10:00:05+08:00"
+    assert {entry["resource"]["resourceType"] for entry in cancelled} == {"Task"}
+    assert "for" not in task and "focus" not in task
+    assert no_nulls_or_empties(doc)

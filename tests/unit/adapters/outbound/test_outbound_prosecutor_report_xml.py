@@ -125,3 +125,10 @@ def test_defused_parser_accepts_it() -> None:
     body = render_progress_report(dataclasses.replace(REPORT, gap="<!DOCTYPE x>"), personal()).body
     assert b"<!DOCTYPE" not in body
     assert fromstring(body).findtext("斷點") == "<!DOCTYPE x>"
+
+
+def test_only_the_prosecutors_view_of_the_person_is_written() -> None:
+    body = render_progress_report(REPORT, personal(inmate_no="11400123", phone="0912000101")).body
+    assert b"11400123" not in body
+    assert b"0912000101" not in body
+    assert NATIONAL_ID.encode() in body

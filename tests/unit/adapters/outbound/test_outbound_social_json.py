@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
+from adapters.outbound.items import AssignmentItem, ErasureNoticeItem
+from adapters.outbound.registry import render_assignments
 from adapters.outbound.social_json import DISPATCH_TARGETS, render_social
-from tests.contract.outbound.samples import REFERRAL_ID, assignment, personal
+from tests.contract.outbound.samples import REFERRAL_ID, assignment, erasure_notice, personal, tagged
 
 
 def message(record: dict[str, Any], fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    [out] = json.loads(render_social([(record, personal() if fields is None else fields)]).body)
+    [out] = json.loads(render_social(tagged((record, personal() if fields is None else fields))).body)
     assert isinstance(out, dict)
     return out
 
@@ -108,7 +110,9 @@ def test_dispatch_targets_agree_with_the_inbound_social_adapter() -> None:
 
 def test_youth_dispatch_to_an_unknown_agency_is_refused() -> None:
     with pytest.raises(ValueError, match="proposed_dispatch"):
-        render_social([(assignment(kind="YOUTH_DRUG_USE", attributes={"proposed_dispatch": "POLICE"}), personal())])
+        render_social(
+            tagged((assignment(kind="YOUTH_DRUG_USE", attributes={"proposed_dispatch": "POLICE"}), personal()))
+        )
 
 
 def test_any_other_kind_is_a_plain_referral() -> None:
@@ -123,13 +127,52 @@ def test_unknown_subject_fields_are_left_out_not_null() -> None:
 
 
 def test_personal_extras_beyond_need_to_know_are_not_sent() -> None:
-    body = render_social([(assignment(), personal(inmate_no="11400123", email="x@example.org"))]).body
+    # SOCIAL's view of a child-protection notice (processors/privacy/views.toml), applied by the registry.
+    body = render_assignments("SOCIAL", [(assignment(), personal(inmate_no="11400123", email="x@example.org"))]).body
     assert b"11400123" not in body
     assert b"example.org" not in body
+    assert "陳正義".encode() in body  # the officer to call back is SOCIAL's to see
+
+
+def test_every_personal_field_it_is_given_is_rendered_as_camel_case() -> None:
+    # The view decides what arrives; the format renders all of it (no second allow-list to drift from the first).
+    out = message(assignment(), personal(raid_case_no="雄警刑114字第0715號", guardian_phone="0911000222"))
+    assert (out["raidCaseNo"], out["guardianPhone"], out["officer"]) == ("雄警刑114字第0715號", "0911000222", "陳正義")
+
+
+def test_family_support_criteria_go_together_in_the_bureaus_shape() -> None:
+    record = assignment(
+        kind="SERVICE",
+        service_type="FAMILY_SUPPORT",
+        attributes={"apgar": "2", "family_conflict": "Y", "single_parent": "N", "redirected_by": "NGO_MUEN"},
+    )
+    out = message(record)
+    assert out["familySupport"] == {"apgar": 2, "familyConflict": True, "singleParent": False}
+    assert out["redirectedBy"] == "NGO_MUEN"
+    assert "apgar" not in out
+
+
+def test_an_erasure_notice_is_a_message_of_its_own_without_personal_data() -> None:
+    notice = erasure_notice()
+    [out] = json.loads(render_social([ErasureNoticeItem(notice)]).body)
+    assert out == {
+        "type": "ERASURE_NOTICE",
+        "noticeId": notice["notice_id"],
+        "referralId": REFERRAL_ID,
+        "assignmentIds": [assignment()["assignment_id"]],
+        "reasonCode": "ERASED",
+        "legalBasis": "少年事件處理法第83條之1",
+        "erasedAt": "2025-08-01T10:00:05+08:00",
+    }
+
+
+def test_notices_and_assignments_keep_topic_order() -> None:
+    items = [AssignmentItem(assignment(), personal()), ErasureNoticeItem(erasure_notice())]
+    assert [m["type"] for m in json.loads(render_social(items).body)] == ["CHILD_PROTECTION_NOTICE", "ERASURE_NOTICE"]
 
 
 def test_rendering_is_deterministic_and_utf8() -> None:
-    items = [(assignment(), personal()), (assignment(kind="YOUTH_DRUG_USE", attributes={}), personal())]
+    items = tagged((assignment(), personal()), (assignment(kind="YOUTH_DRUG_USE", attributes={}), personal()))
     first = render_social(items)
     assert first == render_social(items)
     assert first.content_type == "application/json"
