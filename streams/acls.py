@@ -29,9 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from streams.topology import ALL_TOPICS, ASSIGNMENTS, STATUS_TOPICS, TABLES
+from streams.topology import ALL_TOPICS, APP_ID, ASSIGNMENTS, STATUS_TOPICS, TABLES, changelog_topic
 
-APP_ID = "refhub"
 """Faust's app id (streams/app.py): the consumer group and the prefix of Faust's own topics."""
 
 HUB_TABLES: tuple[str, ...] = tuple(TABLES)
@@ -92,10 +91,6 @@ class Grant:
 
     def topics(self) -> set[str]:
         return {rule.name for rule in self.rules if rule.resource_type is ResourceType.TOPIC}
-
-
-def changelog_topic(table: str) -> str:
-    return f"{APP_ID}-{table}-changelog"
 
 
 LEADER_TOPIC = f"{APP_ID}-__assignor-__leader"

@@ -17,7 +17,7 @@ from processors.dead_letters import NOTHING_SEALED, dead_letter
 from processors.erasure import referrals
 from processors.ledger import LedgerEntry, UpdateRefused, plan_update
 from processors.lifecycle import TERMINAL, State
-from streams import journeys, metrics, outbox, sla
+from streams import disclosure, journeys, metrics, outbox, sla
 from streams.statuses import status_outputs
 from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_UPDATES
 
@@ -81,7 +81,7 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
         _observe_answer_times(entry, plan.statuses)
     clock_events = outbox.merged(promised, fresh)
     key = referral_id.encode()
-    for assignment in plan.assignments:
+    for assignment in disclosure.for_destinations(hub.vault, plan.assignments).assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     await outbox.send(hub.topics, status_outputs(plan.statuses))
     await outbox.send(hub.topics, clock_events)

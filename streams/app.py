@@ -34,6 +34,7 @@ from streams.secrets import load_or_create
 from streams.settings import Settings
 from streams.topology import (
     ALL_TOPICS,
+    APP_ID,
     CONTACTS,
     DEAD_LETTERS,
     ERASURE_ORDERS,
@@ -57,7 +58,7 @@ def create_hub(settings: Settings) -> Hub:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     kafka_security = KafkaSecurity.from_settings(settings)
     app = faust.App(
-        "refhub",
+        APP_ID,
         broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
         broker_credentials=kafka_security.faust_credentials(),
         datadir=str(settings.data_dir / "faust"),

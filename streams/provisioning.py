@@ -9,10 +9,10 @@ from kafka.errors import TopicAlreadyExistsError
 
 from streams.kafka_client import kafka_python_options
 from streams.settings import Settings
-from streams.topology import ALL_TOPICS, SUBJECT_KEYS, SUBJECT_LOOKUP, TopicSpec
+from streams.topology import ALL_TOPICS, CHANGELOGS, SUBJECT_KEYS, SUBJECT_LOOKUP, TopicSpec
 
 
-def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
+def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS + CHANGELOGS) -> list[str]:
     """Create missing topics; return the names created. Existing topics are left as they are."""
     admin = KafkaAdminClient(
         bootstrap_servers=settings.bootstrap_servers, client_id="refhub-provisioning", **kafka_python_options(settings)

@@ -18,7 +18,7 @@ from processors.dead_letters import dead_letter
 from processors.erasure import referrals
 from processors.ledger import plan_routing
 from processors.routing import NoRoute, RouteRefused
-from streams import journeys, metrics, outbox, sla
+from streams import disclosure, journeys, metrics, outbox, sla
 from streams.audit import output as audit_output
 from streams.statuses import status_outputs
 from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_EVENTS
@@ -77,12 +77,14 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     if plan.first_time or clocks.clocks is not None:
         # The table writes must be durable before the outputs exist (see module docstring).
         await hub.app.producer.flush()
+    # Each destination gets its own view, sealed for it alone (deterministic: a repeat is byte-identical).
+    sealed = disclosure.for_destinations(hub.vault, plan.assignments)
     # Enqueued, not awaited one by one: Faust flushes the producer before it commits the offset.
-    for assignment in plan.assignments:
+    for assignment in sealed.assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     await outbox.send(hub.topics, status_outputs(plan.statuses))
     await outbox.send(hub.topics, sla.sla_outputs(referral_id, sla_events))
-    await outbox.send(hub.topics, [audit_output(_routing_audit(event, plan.assignments, routed_at))])
+    await outbox.send(hub.topics, [audit_output(_routing_audit(event, sealed, routed_at))])
     destinations = [a["destination"] for a in plan.assignments]
     await journeys.send_step(hub, journeys.referred_step(event, destinations, routed_at))
     # The REFERRED step names every destination: only amendments' cancellations are news to the journey.
@@ -104,8 +106,10 @@ async def _subject_erased(hub: Hub, subject_id: str) -> bool:
     return hub.vault.data_key(subject_id) is None
 
 
-def _routing_audit(event: dict[str, Any], assignments: list[dict[str, Any]], routed_at: datetime) -> dict[str, Any]:
-    """The routing decision (分派) as an audit event: which agencies were given which referral, under what law."""
+def _routing_audit(event: dict[str, Any], sealed: disclosure.Sealed, routed_at: datetime) -> dict[str, Any]:
+    """The routing decision (分派) as an audit event: which agencies were given which referral and which of its
+    fields, under what law."""
+    assignments = sealed.assignments
     return audit.decided(
         event["referral_id"],
         str(event["version"]),
@@ -117,7 +121,10 @@ def _routing_audit(event: dict[str, Any], assignments: list[dict[str, Any]], rou
         entities=[
             audit.entity(event["subject_id"], "SUBJECT"),
             audit.entity(event["referral_id"], "REFERRAL"),
-            *(audit.entity(a["assignment_id"], "ASSIGNMENT") for a in assignments),
+            *(
+                audit.entity(a["assignment_id"], "ASSIGNMENT", sealed.disclosed[a["assignment_id"]])
+                for a in assignments
+            ),
             *(audit.entity(a["destination"], "PARTNER") for a in assignments),
         ],
     )

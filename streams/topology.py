@@ -153,6 +153,23 @@ TABLES: dict[str, str] = {
 each, which the ACL plan (streams/acls.py) must grant too."""
 
 
+APP_ID = "refhub"
+"""Faust's app id: its consumer group, and the prefix of the topics Faust names itself."""
+
+
+def changelog_topic(table: str) -> str:
+    return f"{APP_ID}-{table}-changelog"
+
+
+CHANGELOGS: tuple[TopicSpec, ...] = tuple(
+    TopicSpec(changelog_topic(name), "json", f"changelog of the {name} table: {doc}", compacted=True)
+    for name, doc in TABLES.items()
+)
+"""Provisioned with the other topics rather than left to Faust: a changelog Faust creates at start-up is missing
+from the consumer's first metadata, and the table's first write then fails its partition check
+(PartitionsMismatch: 0 partitions) until the metadata is refreshed minutes later."""
+
+
 def alias(topic: str, schema: str) -> str:
     """The name under which the app keeps a topic's second record type: assignments.<AGENCY> also carries
     ErasureNotice records, a court's status.<PARTNER> its ErasureCompleted answers."""

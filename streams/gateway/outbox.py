@@ -11,10 +11,11 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.outbound.registry import render_assignments
+from adapters.outbound.items import outbound_item
+from adapters.outbound.registry import Disclosure, disclosures, render_assignments
 from adapters.outbound.status_feed import render_status_feed
 from processors.privacy import envelopes
 from schemas.codec import decode_any
@@ -35,6 +36,8 @@ class Page:
     body: bytes
     next_cursor: str
     count: int
+    disclosed: list[Disclosure] = field(default_factory=list)
+    """What the page disclosed of whom, for the audit trail."""
 
 
 def decode_cursor(cursor: str | None) -> dict[int, int]:
@@ -63,10 +66,15 @@ class Outbox:
         if spec is None:
             return None
         records, positions = await self._reader.read(spec.name, decode_any, decode_cursor(cursor), limit, _everything)
-        # Assignments carry the person's view, sealed; an erasure notice carries nobody.
-        items = [(record, self._personal(record["personal"]) if "personal" in record else {}) for _, record in records]
+        # Assignments carry the partner's view, sealed for it; an erasure notice carries nobody.
+        items = [
+            outbound_item(record, self._personal(record["personal"]) if "personal" in record else None)
+            for _, record in records
+        ]
         rendered = render_assignments(partner, items)
-        return Page(rendered.content_type, rendered.body, encode_cursor(positions), len(items))
+        return Page(
+            rendered.content_type, rendered.body, encode_cursor(positions), len(items), disclosures(partner, items)
+        )
 
     async def status_updates(self, partner: str, cursor: str | None, limit: int) -> Page:
         """The partner's own status feed (status.<PARTNER>): what it reads is all it pays for."""
@@ -79,9 +87,9 @@ class Outbox:
 
     def _personal(self, sealed: Mapping[str, Any]) -> dict[str, Any]:
         envelope = envelopes.Sealed.from_record(dict(sealed))
-        key = self._vault.data_key(envelope.key_id)
         # An erased subject's key is gone: the assignment stays, the person does not.
-        return envelopes.unseal_json(key, envelope) if key is not None else {"erased": True}
+        opened = envelopes.open_envelope(envelope, self._vault.data_key) if envelope.key_id else None
+        return opened if opened is not None else {"erased": True}
 
 
 def _everything(_value: Any) -> bool:

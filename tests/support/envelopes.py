@@ -121,11 +121,16 @@ def hub_keys(bootstrap: str, secrets_file: Path) -> dict[str, bytes]:
 
 
 def opened(sealed: envelopes.Sealed, keys: dict[str, bytes]) -> bytes | None:
-    """The plaintext, if any key the hub holds opens it (a subject's own envelope, or a view derived from it)."""
-    key = keys.get(sealed.key_id)
+    """The plaintext, if any key the hub holds opens it: a subject's (or quarantine) envelope with its own key,
+    a per-destination view (``S-…#DEST``) with the key derived from its subject's."""
+    view = envelopes.parse_view_key_id(sealed.key_id)
+    key = keys.get(sealed.key_id if view is None else view[0])
     if key is None:
         return None
     try:
+        if view is not None:
+            fields = envelopes.unseal_view(envelopes.view_key(key, view[1]), sealed)
+            return json.dumps(fields, ensure_ascii=False).encode()
         return envelopes.unseal(key, sealed)
     except Exception:
         return None
