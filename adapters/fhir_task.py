@@ -32,10 +32,12 @@ from adapters.base import (
 from adapters.status_json import (
     REASON_CODES,
     WHOLE_RECORD,
+    FreeText,
     JsonModel,
     Message,
     MessageRejected,
     OffsetDateTime,
+    OptionalText,
     Span,
     array_items,
     collect,
@@ -114,17 +116,18 @@ def _state(text: str) -> str:
 
 
 class Coding(JsonModel):
-    code: str | None = None
-    display: str | None = None
+    code: OptionalText = None
+    display: OptionalText = None
 
 
 class CodeableConcept(JsonModel):
     coding: list[Coding] | None = None
-    text: str | None = None
+    text: FreeText = None
+    """The hospital's own words for a reason: may keep line breaks, like a note."""
 
 
 class Annotation(JsonModel):
-    text: str | None = None
+    text: FreeText = None
 
 
 class Task(JsonModel):

@@ -26,13 +26,13 @@ from adapters.base import (
 )
 from adapters.social_json import SubjectFields, subject_of
 from adapters.status_json import (
-    FreeText,
     JsonModel,
     Message,
     NationalId,
     OffsetDateTime,
     OptionalIsoDate,
     OptionalPhone,
+    OptionalText,
     PartnerRef,
     Text,
     collect,
@@ -71,7 +71,7 @@ class JuvenileFields(SubjectFields):
 
 
 class Guardian(JsonModel):
-    name: FreeText = None
+    name: OptionalText = None
     phone: OptionalPhone = None
 
 
@@ -80,7 +80,7 @@ class ServiceProgram(JsonModel):
     issued_at: OffsetDateTime
     youth: JuvenileFields
     guardian: Guardian | None = None
-    programme: FreeText = None
+    programme: OptionalText = None
     facility: Annotated[str | None, PlainValidator(optional(_facility))] = None
     left_facility_on: OptionalIsoDate = None
     """Starts the ≥ 1 year follow-up after a youth leaves a facility."""

@@ -41,7 +41,7 @@ from adapters.base import (
 )
 from adapters.status_json import WHOLE_RECORD, MessageRejected, parse_referral_id, record_label, reject, status_ref
 from adapters.validation import TAIPEI, parse_roc_date
-from adapters.validation.text import clean, quote
+from adapters.validation.text import TextKind, check_characters, clean, quote
 
 FORMAT: Final = "LABOUR_CSV"
 
@@ -53,6 +53,8 @@ EMPLOYER: Final = "就業單位"
 REMARK: Final = "備註"
 COLUMNS: Final = (REFERRAL_ID, REPLIED_ON, STATUS, EMPLOYER, REMARK)
 REQUIRED_COLUMNS: Final = (REFERRAL_ID, REPLIED_ON, STATUS)
+FREE_TEXT_COLUMNS: Final = frozenset({REMARK})
+"""Columns of a clerk's own words, which may keep a line break (Alt+Enter) or a tab; every other is one line."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +189,15 @@ class _Row:
         self._header = header
 
     def text(self, label: str) -> str:
+        """Every field is read here, so every field's characters are checked here, before trimming."""
         position = self._header.positions.get(label)
-        return self._cells[position].strip() if position is not None else ""
+        if position is None:
+            return ""
+        kind: TextKind = "free" if label in FREE_TEXT_COLUMNS else "line"
+        try:
+            return check_characters(self._cells[position], kind).strip()
+        except FieldError as error:
+            raise reject(self.where, label, error.code, error.reason) from None
 
     def required(self, label: str, parse: Callable[[str], T]) -> T:
         if not self.text(label):

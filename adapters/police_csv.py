@@ -38,7 +38,7 @@ from adapters.validation import (
     resolve_place,
     validate_national_id,
 )
-from adapters.validation.text import clean, quote
+from adapters.validation.text import check_characters, clean, has_invalid_characters, quote
 
 FORMAT: Final = "POLICE_CSV"
 ENCODING: Final = "cp950"
@@ -197,7 +197,8 @@ def _best_effort_cells(raw: bytes, header: _Header) -> list[str] | None:
 def _best_effort_ref(cells: list[str], header: _Header) -> str:
     position = header.positions[REF]
     ref = cells[position].strip() if position < len(cells) else ""
-    return ref if ref and "\ufffd" not in ref and len(ref) <= MAX_REF_LENGTH else ""
+    readable = "\ufffd" not in ref and not has_invalid_characters(ref)  # a reason never shows a NUL
+    return ref if ref and readable and len(ref) <= MAX_REF_LENGTH else ""
 
 
 def _decode(record_no: int, raw: bytes, header: _Header) -> str:
@@ -246,8 +247,14 @@ class _Row:
         self._header = header
 
     def text(self, label: str) -> str:
+        """Every field is read here, so every field's characters are checked here, before trimming."""
         position = self._header.positions.get(label)
-        return self._cells[position].strip() if position is not None else ""
+        if position is None:
+            return ""
+        try:
+            return check_characters(self._cells[position]).strip()
+        except FieldError as error:
+            raise self.reject(label, error.code, error.reason) from None
 
     def reject(self, label: str, code: str, detail: str) -> _Rejected:
         return _Rejected(label, code, f"{_record_label(self.record_no, self.ref)}的「{label}」有誤：{detail}")

@@ -9,6 +9,12 @@ Parsing goes through defusedxml with DTDs forbidden: a DOCTYPE is where XXE (``S
 and entity-expansion bombs (billion laughs) live, and the contract allows neither, so the whole submission is
 refused before anything is expanded or fetched. A letter reports only its first bad element, checked in the
 order the letter is written.
+
+XML 1.0 has no place for most C0 controls: expat refuses a raw NUL and ``&#0;`` alike, and the document is then
+not well-formed, so the whole submission is refused (``MALFORMED_XML``, naming the line and column). What XML
+does allow — a tab or line break (raw or ``&#9;``) inside a value, DEL, C1 controls, bidi overrides,
+noncharacters such as U+FDD0 — reaches the letter and is refused there, field by field (``INVALID_CHARACTER``).
+Tabs and line breaks around a value are indentation and are trimmed, as before.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Final, TypeVar
+from xml.parsers import expat
 
 # defusedxml 0.7.1 ships no type stubs and the project adds no stub dependency; everything it returns is
 # given a stdlib type at the one place it is called.
@@ -45,7 +52,7 @@ from adapters.validation import (
     validate_national_id,
 )
 from adapters.validation.hospitals import hospital_code
-from adapters.validation.text import clean, quote
+from adapters.validation.text import check_characters, clean, has_invalid_characters, quote
 
 FORMAT: Final = "PROS_XML"
 PARTNERS: Final = frozenset({"PROS_KS", "PROS_CT", "PROS_MIL"})
@@ -107,6 +114,8 @@ MAX_DEPTH: Final = 16
 exhaust the recursion of ``ElementTree.tostring`` when a batch record is written out on its own."""
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_BAD_CHARACTER_REFERENCE: Final = expat.errors.codes[expat.errors.XML_ERROR_BAD_CHAR_REF]
+_INVALID_TOKEN: Final = expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]
 _RESEND_HINT = "請由公文系統重新匯出 UTF-8 編碼、不含 DOCTYPE 的轉介函 XML 後傳送"
 
 T = TypeVar("T")
@@ -131,6 +140,13 @@ def _parse_xml(body: bytes) -> ET.Element:
         ) from None
     except ET.ParseError as error:
         line, column = error.position
+        if error.code == _BAD_CHARACTER_REFERENCE or (error.code == _INVALID_TOKEN and _has_forbidden_control(text)):
+            # Say why expat stopped: a NUL or a &#0; is invisible in the clerk's editor.
+            raise SubmissionRefused(
+                "MALFORMED_XML",
+                f"轉介函第 {line} 行第 {column + 1} 字附近含有 XML 不允許的字元"
+                "（如控制字元 NUL，或 &#0; 這類字元參照），整份文件無法解讀，請刪除該字元後重新傳送。",
+            ) from None
         raise SubmissionRefused(
             "MALFORMED_XML",
             f"轉介函不是格式正確的 XML（第 {line} 行第 {column + 1} 字附近），請檢查標籤是否成對後重新傳送。",
@@ -139,6 +155,11 @@ def _parse_xml(body: bytes) -> ET.Element:
         raise SubmissionRefused("MALFORMED_XML", f"轉介函無法解讀為 XML，{_RESEND_HINT}。") from None
     _check_depth(root)
     return root
+
+
+def _has_forbidden_control(text: str) -> bool:
+    """A raw C0 control XML 1.0 forbids (all but tab, LF, CR)."""
+    return any(character < " " and character not in "\t\n\r" for character in text)
 
 
 def _check_depth(root: ET.Element) -> None:
@@ -182,7 +203,8 @@ def _check_issuer(records: list[ET.Element], partner: str) -> None:
             continue
         for issuer in element.findall(ISSUER):
             code = clean(issuer.get(ISSUER_CODE, ""))
-            if code and code != partner:
+            # A code with a control character in it names no agency: that letter alone is rejected for it.
+            if code and code != partner and not has_invalid_characters(issuer.get(ISSUER_CODE, "")):
                 raise SubmissionRefused(
                     "WRONG_PARTNER",
                     f"轉介函的發文機關代碼{quote(code)}與傳送單位（{partner}）不符，"
@@ -206,8 +228,8 @@ def _record_label(record_no: int, ref: str) -> str:
     return f"第 {record_no} 份轉介函（發文字號 {ref}）" if ref else f"第 {record_no} 份轉介函"
 
 
-def _text(element: ET.Element) -> str:
-    return clean("".join(element.itertext()))
+def _raw_text(element: ET.Element) -> str:
+    return "".join(element.itertext())
 
 
 class _Letter:
@@ -233,9 +255,16 @@ class _Letter:
             raise self.reject(label, "MISSING_VALUE", f"缺少「{label}」標籤，此項為必填，請補齊後重新傳送。")
         return found
 
+    def value(self, label: str, raw: str) -> str:
+        """Every element's text and attribute is read through here: its characters are checked before trimming."""
+        try:
+            return clean(check_characters(raw))
+        except FieldError as error:
+            raise self.reject(label, error.code, error.reason) from None
+
     def text(self, parent: ET.Element, label: str) -> str:
         found = self.child(parent, label)
-        return _text(found) if found is not None else ""
+        return self.value(label, _raw_text(found)) if found is not None else ""
 
     def required(self, parent: ET.Element, label: str, parse: Callable[[str], T]) -> T:
         text = self.text(parent, label)
@@ -248,7 +277,7 @@ class _Letter:
         return self.check(label, text, parse) if text else None
 
     def attribute(self, element: ET.Element, name: str, label: str, parse: Callable[[str], T]) -> T | None:
-        text = clean(element.get(name, ""))
+        text = self.value(label, element.get(name, ""))
         return self.check(label, text, parse) if text else None
 
     def check(self, label: str, text: str, parse: Callable[[str], T]) -> T:
@@ -318,7 +347,7 @@ def _referral(letter: _Letter, raw: bytes) -> InboundReferral:
     doc = letter.element
     letter.ref = letter.required(doc, REF, _parse_ref)
     issuer = letter.section(doc, ISSUER)
-    if not clean(issuer.get(ISSUER_CODE, "")):
+    if not letter.value(ISSUER, issuer.get(ISSUER_CODE, "")):
         raise letter.reject(ISSUER, "MISSING_VALUE", f"缺少「{ISSUER_CODE}」屬性，請填寫發文機關代碼（如 PROS_KS）。")
     issued_on = letter.required(doc, ISSUED_ON, parse_roc_date)
     case_no = letter.text(doc, CASE_NO)
@@ -362,7 +391,7 @@ def _disposition(letter: _Letter, disposition: ET.Element, category: Category) -
     start, end = _deferral(letter, disposition, required=category == DEFERRED_PROSECUTION)
     conditions = [
         letter.check(CONDITION, text, _parse_condition)
-        for text in (_text(element) for element in disposition.findall(CONDITION))
+        for text in (letter.value(CONDITION, _raw_text(element)) for element in disposition.findall(CONDITION))
         if text
     ]
     hours = letter.optional(disposition, HOURS, _parse_hours)
@@ -395,7 +424,7 @@ def _deferral(letter: _Letter, disposition: ET.Element, *, required: bool) -> tu
         return None, None
     bounds: list[date] = []
     for name in (DEFERRAL_START, DEFERRAL_END):
-        text = clean(period.get(name, ""))
+        text = letter.value(DEFERRAL, period.get(name, ""))
         if not text:
             raise letter.reject(DEFERRAL, "MISSING_VALUE", f"缺少「{name}」日期，請填寫民國日期（如 114/07/15）。")
         try:

@@ -28,6 +28,7 @@ from adapters.status_json import (
     Message,
     OptionalDistrict,
     OptionalPhone,
+    RequiredFreeText,
     Text,
     collect,
     read_messages,
@@ -71,7 +72,8 @@ class SelfReferralForm(JsonModel):
     email: Annotated[str, PlainValidator(required(parse_email))]
     phone: OptionalPhone = None
     subject: Text
-    content: Text
+    content: RequiredFreeText
+    """The person's own words: may keep its line breaks."""
     district: OptionalDistrict = None
 
 

@@ -14,6 +14,8 @@ Names are where facilities' systems use user-defined characters (造字) CP950 c
 longer than 20 bytes gets its last character cut in half: such a name is kept with U+FFFD in place of each
 unreadable character and the record flagged ``NAME_CHECK`` for a clerk, because refusing it would delay a
 release hand-over over one character. In any other field those bytes mean the line is misaligned: rejected.
+A control byte (0x00–0x1F, 0x7F: a NUL-padded field, a tab) is no character at all, in the name or anywhere
+else: the line is rejected ``INVALID_CHARACTER`` with the byte's position, never trimmed or replaced.
 
 :func:`format_roster` writes the format (the inverse of ``parse``) for tests, samples and benchmarks.
 """
@@ -47,7 +49,13 @@ from adapters.validation import (
     resolve_place,
     validate_national_id,
 )
-from adapters.validation.text import quote
+from adapters.validation.text import (
+    INVALID_CHARACTER,
+    check_characters,
+    control_byte_at,
+    invalid_character_reason,
+    quote,
+)
 
 FORMAT: Final = "ROSTER_FIXED_WIDTH"
 ENCODING: Final = "cp950"
@@ -265,7 +273,8 @@ def decode_name(raw: bytes) -> tuple[str, bool]:
     """Decode a CP950 name field character by character: ``(name, True)`` if anything had to be replaced.
 
     Each unreadable character becomes one U+FFFD: a user-defined character (造字, a valid lead and trail byte
-    pair CP950 maps to nothing), a lead byte left alone by the field boundary, or a control byte. The stdlib
+    pair CP950 maps to nothing), a lead byte left alone by the field boundary, or a control byte (which
+    ``parse`` refuses before it gets here: :meth:`_Detail.cut`). The stdlib
     decoder would turn a 造字 into U+FFFD plus a stray ASCII letter (its trail byte), which looks like data.
     """
     out: list[str] = []
@@ -302,9 +311,27 @@ class _Detail:
             f"{_record_label(self.record_no, self.line_no)}的「{field.label}」（{field.where}）有誤：{detail}",
         )
 
+    def cut(self, field: Field) -> bytes:
+        """A field's bytes; a control byte in it is refused with its position in the line (1-based)."""
+        raw = field.cut(self.line)
+        at = control_byte_at(raw)
+        if at is not None:
+            reason = invalid_character_reason(f"第 {field.first + at} 位元組", chr(raw[at]))
+            raise self.reject(field, INVALID_CHARACTER, reason)
+        return raw
+
+    def name(self) -> tuple[str, bool]:
+        """The name field, decoded (see :func:`decode_name`), and whether a character had to be replaced."""
+        name, replaced = decode_name(self.cut(NAME))
+        try:
+            # CP950 decodes to no control or format character today; the shared rule holds should that change.
+            return check_characters(name), replaced
+        except FieldError as error:
+            raise self.reject(NAME, error.code, error.reason) from None
+
     def text(self, field: Field) -> str:
         """An ASCII field, trimmed; a non-ASCII byte in it means the line is misaligned."""
-        raw = field.cut(self.line)
+        raw = self.cut(field)
         if not raw.isascii():
             raise self.reject(
                 field,
@@ -366,7 +393,7 @@ def _parse_needs(text: str) -> str:
 def _referral(detail: _Detail, raw: bytes, roster: _Roster) -> InboundReferral:
     """Check the line's fields in byte order and build the referral; the first failure rejects it."""
     inmate_no = detail.required(INMATE_NO, _parse_inmate_no)
-    name, name_check = decode_name(NAME.cut(detail.line))
+    name, name_check = detail.name()
     if not name:
         raise detail.reject(NAME, "MISSING_VALUE", "此欄為必填，請補填後重新傳送。")
     national_id = detail.required(NATIONAL_ID, validate_national_id)

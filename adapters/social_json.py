@@ -41,6 +41,7 @@ from adapters.status_json import (
     OptionalGender,
     OptionalIsoDate,
     OptionalPhone,
+    OptionalText,
     PartnerRef,
     Text,
     collect,
@@ -118,7 +119,7 @@ class AdultUserReferral(JsonModel):
     adult: SubjectFields
     children: list[Child] | None = None
     reason: FreeText = None
-    worker: FreeText = None
+    worker: OptionalText = None
 
 
 def _adult_user_referral(message: Message, where: str) -> InboundReferral:
@@ -153,13 +154,13 @@ def _drug_tier(value: object) -> int:
 class YouthFields(SubjectFields):
     in_school: bool
     """Decides the proposed dispatch: in school → EDU, not in school → YOUTH_COUNSEL."""
-    school: FreeText = None
+    school: OptionalText = None
 
 
 class YouthDrugUseNotice(JsonModel):
     notice_no: PartnerRef
     reported_at: OffsetDateTime
-    reporter: FreeText = None
+    reporter: OptionalText = None
     youth: YouthFields
     drug_tier: Annotated[int, PlainValidator(_drug_tier)]
 

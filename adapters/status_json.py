@@ -58,7 +58,7 @@ from adapters.validation import (
     validate_national_id,
 )
 from adapters.validation.national_id import mask_ids
-from adapters.validation.text import clean, quote
+from adapters.validation.text import TextKind, check_characters, clean, quote, visible
 
 FORMAT: Final = "STATUS_JSON"
 WHOLE_RECORD: Final = "(整筆)"
@@ -208,7 +208,7 @@ def decode_body(body: bytes) -> str:
 
 def _malformed(error: Exception) -> SubmissionRefused:
     if isinstance(error, _DuplicateKey):
-        key = mask_ids(error.key[:40])
+        key = mask_ids(visible(error.key[:40]))
         return SubmissionRefused(
             "MALFORMED_JSON",
             f"同一個 JSON 物件中「{key}」欄出現兩次，無法判斷該用哪一個值，請刪除重複的欄位後重新傳送。",
@@ -216,6 +216,14 @@ def _malformed(error: Exception) -> SubmissionRefused:
         )
     if isinstance(error, json.JSONDecodeError):
         where = f"第 {error.lineno} 行第 {error.colno} 個字附近"
+        if error.msg.startswith("Invalid control character"):
+            # JSON forbids a raw U+0000–U+001F inside a string; only its \u escape is JSON (and then refused
+            # field by field). Saying so beats "not valid JSON" for a NUL the clerk cannot see.
+            return SubmissionRefused(
+                "MALFORMED_JSON",
+                f"傳送的內容在{where}的文字中含有未跳脫的控制字元（JSON 不允許），"
+                f"請刪除該字元後{_JSON_HINT.removeprefix('請')}。",
+            )
         return SubmissionRefused("MALFORMED_JSON", f"傳送的內容不是有效的 JSON（{where}有誤），{_JSON_HINT}。")
     return SubmissionRefused("MALFORMED_JSON", f"傳送的內容不是有效的 JSON，{_JSON_HINT}。")
 
@@ -341,14 +349,17 @@ def _encodable(value: object) -> bool:
 
 
 def _parse_safely(message: Message, parse_one: Callable[[Message], InboundRecord]) -> InboundRecord:
+    # The field types refuse a lone surrogate in every field a parser reads, naming that field
+    # (INVALID_CHARACTER); this catches one anywhere else in the message (an ignored key), which would still
+    # break the encryption and the Avro encoding of the record's raw value further on, far from the partner.
+    record = parse_one(message)
     if not _encodable(message.value):
-        # It would parse, then break the encryption and the Avro encoding further on, far from the partner.
         raise MessageRejected(
             WHOLE_RECORD,
             "MALFORMED_JSON",
             f"第 {message.record_no} 筆含有無效的 Unicode 跳脫字元（單獨的 \\ud800–\\udfff），請修正後重新傳送。",
         )
-    return parse_one(message)
+    return record
 
 
 def collect(messages: Sequence[Message], parse_one: Callable[[Message], InboundRecord]) -> ParseResult:
@@ -389,18 +400,23 @@ def require_present(value: object) -> None:
         raise FieldError("MISSING_VALUE", "此欄為必填，請補填後重新傳送。")
 
 
-def _text(value: object) -> str:
+def _text(value: object, kind: TextKind) -> str:
     require_present(value)
     if not isinstance(value, str):
         raise FieldError("INVALID_TYPE", "此欄應為以雙引號括住的文字，請修正後重新傳送。")
-    return value
+    # Before the blank test: JSON's "\u001f" or "\u0085" is blank to str.strip and would pass as not given.
+    return check_characters(value, kind)
 
 
-def required(parse: Callable[[str], T]) -> Callable[[object], T]:
-    """A validator for a required text field: blank is ``MISSING_VALUE``, anything else goes to ``parse``."""
+def required(parse: Callable[[str], T], kind: TextKind = "line") -> Callable[[object], T]:
+    """A validator for a required text field: blank is ``MISSING_VALUE``, anything else goes to ``parse``.
+
+    ``kind`` is ``"free"`` only for a person's own words, which may keep line breaks and tabs; every other
+    field (identifiers, names, codes, dates) is one line of visible text (``INVALID_CHARACTER``).
+    """
 
     def validator(value: object) -> T:
-        text = _text(value)
+        text = _text(value, kind)
         if not clean(text):
             raise FieldError("MISSING_VALUE", "此欄為必填，請補填後重新傳送。")
         return parse(text)
@@ -408,13 +424,13 @@ def required(parse: Callable[[str], T]) -> Callable[[object], T]:
     return validator
 
 
-def optional(parse: Callable[[str], T]) -> Callable[[object], T | None]:
-    """A validator for an optional text field: null or blank means not given."""
+def optional(parse: Callable[[str], T], kind: TextKind = "line") -> Callable[[object], T | None]:
+    """A validator for an optional text field: null or blank means not given (``kind`` as for ``required``)."""
 
     def validator(value: object) -> T | None:
         if value is None:
             return None
-        text = _text(value)
+        text = _text(value, kind)
         return parse(text) if clean(text) else None
 
     return validator
@@ -484,8 +500,11 @@ def parse_iso_date(text: str) -> date:
 
 
 def parse_referral_id(text: str) -> str:
-    """The hub's referral id (``R-`` + 20 lowercase hex), as given in the assignment; ``UNKNOWN_REFERRAL_ID``."""
-    value = text.strip()
+    """The hub's referral id (``R-`` + 20 lowercase hex), as given in the assignment; ``UNKNOWN_REFERRAL_ID``.
+
+    Checks its characters itself (``INVALID_CHARACTER``): FHIR Tasks hand it over straight from the JSON.
+    """
+    value = check_characters(text).strip()
     if not REFERRAL_ID.fullmatch(value):
         raise FieldError(
             "UNKNOWN_REFERRAL_ID",
@@ -500,8 +519,12 @@ def _letter_gender(text: str) -> Gender:
 
 PartnerRef = Annotated[str, PlainValidator(required(_partner_ref))]
 Text = Annotated[str, PlainValidator(required(str.strip))]
-FreeText = Annotated[str | None, PlainValidator(optional(str.strip))]
-"""Free text (a note, a name of a school): only trimmed, never normalised, so the partner's words stay theirs."""
+"""One line of text (a name, a citation): only trimmed, never normalised, so the partner's words stay theirs."""
+OptionalText = Annotated[str | None, PlainValidator(optional(str.strip))]
+"""One line of text that may be left out (a guardian's name, a school, a code read further on)."""
+FreeText = Annotated[str | None, PlainValidator(optional(str.strip, "free"))]
+"""A person's own words (a note, a reason): only trimmed, and may keep line breaks and tabs."""
+RequiredFreeText = Annotated[str, PlainValidator(required(str.strip, "free"))]
 OffsetDateTime = Annotated[datetime, PlainValidator(required(parse_offset_datetime))]
 IsoDate = Annotated[date, PlainValidator(required(parse_iso_date))]
 OptionalIsoDate = Annotated[date | None, PlainValidator(optional(parse_iso_date))]
@@ -556,8 +579,8 @@ class StatusMessage(JsonModel):
     reason_code: Annotated[str | None, PlainValidator(optional(_reason_code))] = None
     at: OffsetDateTime
     note: FreeText = None
-    dispatch_to: FreeText = None
-    redirect_to: FreeText = None
+    dispatch_to: OptionalText = None
+    redirect_to: OptionalText = None
 
 
 def parse_status_message(

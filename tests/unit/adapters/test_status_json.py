@@ -289,6 +289,13 @@ def test_other_message_type_is_rejected() -> None:
 def test_lone_surrogate_is_rejected_before_it_reaches_the_encryption() -> None:
     body = encode(update(note=None))[:-1] + b', "note": "\\ud800"}'
     rejection = only_rejection(body)
+    assert (rejection.field, rejection.code) == ("note", "INVALID_CHARACTER")
+    assert "U+D800" in rejection.reason
+
+
+def test_lone_surrogate_in_an_ignored_key_still_rejects_the_record() -> None:
+    body = encode(update(note=None))[:-1] + b', "comment": "\\udfff"}'
+    rejection = only_rejection(body)
     assert (rejection.field, rejection.code) == ("(整筆)", "MALFORMED_JSON")
 
 
