@@ -18,6 +18,8 @@ from processors.sla import referral_clocks
 from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import SlaPolicy, load_policy
 from streams import codecs, gauges, sla
+from streams.access.follower import CredentialFollower
+from streams.access.store import CredentialStore
 from streams.clock import HubClock
 from streams.due import OwnedDueIndex
 from streams.gateway.intake import Intake, Topics
@@ -25,9 +27,8 @@ from streams.gateway.outbox import Outbox
 from streams.gateway.reader import TopicReader
 from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
-from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
-from streams.secrets import HubSecrets, load_or_create
+from streams.secrets import HubSecrets, load_secrets
 from streams.settings import Settings
 from streams.topology import (
     ALL_TOPICS,
@@ -52,7 +53,9 @@ class Hub:
 
     settings: Settings
     secrets: HubSecrets
-    partners: PartnerDirectory
+    credentials: CredentialStore
+    """Who a token or client certificate is, now (followed from partners.credentials)."""
+    credential_follower: CredentialFollower
     app: faust.App
     clock: HubClock
     topics: dict[str, Any]
@@ -109,7 +112,7 @@ def create_hub(settings: Settings) -> Hub:
     lectures = _table(app, settings, "lecture-notices", "Lecture notices per person, for the first/repeat programme.")
     clock = HubClock(movable=settings.movable_clock, offset_file=settings.data_dir / "clock-offset")
     policy = load_policy(settings.sla_policy_file)
-    secrets = load_or_create(settings.secrets_file)
+    secrets = load_secrets(settings)
 
     async def send(topic: str, key: bytes, value: Any) -> None:
         future = await topics[topic].send(key=key, value=value)
@@ -140,10 +143,12 @@ def create_hub(settings: Settings) -> Hub:
         now=clock.now,
     )
     reader = TopicReader(settings.bootstrap_servers)
+    credentials = CredentialStore()
     hub = Hub(
         settings=settings,
         secrets=secrets,
-        partners=PartnerDirectory.load(settings.partners_file),
+        credentials=credentials,
+        credential_follower=CredentialFollower(credentials, settings.bootstrap_servers),
         app=app,
         clock=clock,
         topics=topics,
@@ -168,6 +173,11 @@ def create_hub(settings: Settings) -> Hub:
         await hub.vault.run()
 
     app.task(run_vault)
+
+    async def follow_credentials() -> None:
+        await hub.credential_follower.run()
+
+    app.task(follow_credentials)
 
     setup_prometheus_sensors(app, name_prefix="faust")
     REGISTRY.register(gauges.TableGauges(lambda: list(ledger.values()), lambda: list(journeys.values())))

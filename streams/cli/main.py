@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.cli import consume, replay, run, status, submit, topics
+from streams.cli import consume, credentials, pull, replay, run, status, submit, topics
 
 
 def parser() -> argparse.ArgumentParser:
@@ -18,6 +18,8 @@ def parser() -> argparse.ArgumentParser:
     consume.add_parser(commands)
     status.add_parser(commands)
     replay.add_parser(commands)
+    credentials.add_parser(commands)
+    pull.add_parser(commands)
     return top
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.broker
 
 
 def refhub(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REFHUB_BROKER": hub.broker.bootstrap}
+    env = {**os.environ, "REFHUB_BROKER": hub.broker.bootstrap, "REFHUB_DEV_TOKENS_FILE": str(hub.dev_tokens_file)}
     return subprocess.run(
         [sys.executable, "-m", "streams.cli.main", *args],
         cwd=REPO,

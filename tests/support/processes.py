@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streams.access import dev_tokens
+
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_SH = REPO / "deploy" / "local" / "kafka.sh"
 
@@ -76,6 +78,17 @@ class HubProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    @property
+    def dev_tokens_file(self) -> Path:
+        return self.work_dir / "dev-tokens.json"
+
+    def token(self, partner: str) -> str:
+        """The partner's local development token, as ``refhub run`` issued it for this hub (``OPERATOR`` too)."""
+        found = dev_tokens.read(self.dev_tokens_file).get(partner)
+        if found is None:
+            raise KeyError(f"no development token for {partner} in {self.dev_tokens_file}: was the hub started?")
+        return found
+
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
@@ -83,7 +96,8 @@ class HubProcess:
             "REFHUB_WEB_PORT": str(self.web_port),
             "REFHUB_DATA_DIR": str(self.work_dir / "data"),
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
-            "REFHUB_PARTNERS_FILE": str(REPO / "deploy" / "local" / "partners.toml"),
+            "REFHUB_ENVIRONMENT": "local",
+            "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
             "REFHUB_LOG_LEVEL": os.environ.get("REFHUB_TEST_LOG_LEVEL", "warn"),
             **self.extra_env,
         }
