@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from streams.access.credentials import Principal
 
+_EPSILON = 1e-9
+
 
 @dataclass
 class _Bucket:
@@ -36,7 +38,7 @@ class RateLimiter:
         elapsed = max(0.0, now - bucket.at)
         bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
         bucket.at = max(bucket.at, now)
-        if bucket.tokens >= 1.0:
+        if bucket.tokens >= 1.0 - _EPSILON:  # 10 × 0.1 s at 10/s is one request, not 0.9999999
             bucket.tokens -= 1.0
             return None
         return (1.0 - bucket.tokens) / self.rate
