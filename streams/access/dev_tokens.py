@@ -9,10 +9,12 @@ topic, so a restart changes nothing a developer has copied.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +26,19 @@ from streams.access.store import CredentialStore
 REUSE_MARGIN = timedelta(days=1)
 """A token that would expire within this is replaced rather than reused."""
 NOTE = "Local development tokens made by `refhub run`. Never copy them to a server or commit them."
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """One ``refhub run`` at a time plans and writes the tokens (two workers started together on one machine
+    would otherwise each issue a set, past the two-live limit, and overwrite each other's file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def read(path: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ssl
 from datetime import datetime
+from typing import Any
 
 from streams.access.credentials import Principal
 from streams.access.store import CredentialStore
@@ -53,3 +54,14 @@ def principal_for_certificate(peercert: bytes | None, directory: CredentialStore
         return None
     subject = subject_of(peercert)
     return directory.for_certificate(subject, now) if subject is not None else None
+
+
+def peer_certificate(transport: Any) -> bytes | None:
+    """The client certificate (DER) of a connection, e.g. ``request.transport`` in an aiohttp view; None on plain
+    HTTP, without a certificate, or on a closed transport (never raises)."""
+    try:
+        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    except (AttributeError, ValueError, ssl.SSLError):
+        return None
+    return der if isinstance(der, bytes) and der else None

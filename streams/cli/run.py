@@ -58,19 +58,20 @@ def ensure_dev_credentials(settings: Settings) -> None:
     """Local development only: a live token for every partner and OPERATOR, the clear ones in the dev tokens
     file (reused while they stay live on the topic)."""
     assert settings.environment == "local", "development tokens are never made outside local development"
-    now = datetime.now(UTC)
-    store = admin.load_store(settings.bootstrap_servers)
     by = f"refhub run (local development, {os_user()})"
-    tokens, changes = dev_tokens.plan(
-        store, dev_tokens.read(settings.dev_tokens_file), [*INBOUND, OPERATOR], now, DEV_CREDENTIAL_LIFETIME, by
-    )
-    if changes:
-        request_id = "RUN-" + secrets.token_hex(8)
-        observer = f"refhub-run@{socket.gethostname()}"
-        admin.publish(
-            settings.bootstrap_servers,
-            [credential for change in changes for credential in change.writes],
-            [audit.credential_event(change, by, now, observer, request_id) for change in changes],
-        )
-    dev_tokens.write(settings.dev_tokens_file, tokens)
+    with dev_tokens.locked(settings.dev_tokens_file):
+        now = datetime.now(UTC)
+        store = admin.load_store(settings.bootstrap_servers)
+        known = dev_tokens.read(settings.dev_tokens_file)
+        tokens, changes = dev_tokens.plan(store, known, [*INBOUND, OPERATOR], now, DEV_CREDENTIAL_LIFETIME, by)
+        if changes:
+            request_id = "RUN-" + secrets.token_hex(8)
+            observer = f"refhub-run@{socket.gethostname()}"
+            admin.publish(
+                settings.bootstrap_servers,
+                [credential for change in changes for credential in change.writes],
+                [audit.credential_event(change, by, now, observer, request_id) for change in changes],
+            )
+        if tokens != known:
+            dev_tokens.write(settings.dev_tokens_file, tokens)
     print(f"local development tokens: {settings.dev_tokens_file}", file=sys.stderr)

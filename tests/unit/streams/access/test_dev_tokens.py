@@ -3,6 +3,7 @@ file only the developer can read; and the CLI finds it only in local development
 
 from __future__ import annotations
 
+import fcntl
 import json
 import stat
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,13 @@ def test_the_file_is_private_and_garbage_reads_as_empty(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert dev_tokens.read(path) == {"POLICE": "rhk_x"}
     assert [p.name for p in path.parent.iterdir()] == ["dev-tokens.json"], "no temporary file left"
+    lock = path.parent / "dev-tokens.json.lock"
+    with dev_tokens.locked(path):
+        assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+        with lock.open("rb") as other, pytest.raises(BlockingIOError):  # another `refhub run` waits
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with lock.open("rb") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released
     for garbage in ("", "[]", "{", json.dumps({"tokens": [1]}), json.dumps({"tokens": {"POLICE": 5}})):
         path.write_text(garbage)
         assert dev_tokens.read(path) == {}

@@ -14,7 +14,7 @@ import pytest
 from streams.access import policy
 from streams.access.credentials import Principal
 from streams.access.store import CredentialStore
-from streams.access.tls import TlsSettingsError, principal_for_certificate, server_ssl_context
+from streams.access.tls import TlsSettingsError, peer_certificate, principal_for_certificate, server_ssl_context
 from streams.settings import Settings
 from tests.support.certs import Ca, CertFiles, make_ca
 
@@ -67,7 +67,7 @@ def handshake(server: ssl.SSLContext, client: ssl.SSLContext, store: CredentialS
         seen: list[Principal | None] = []
 
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+            der = peer_certificate(writer.transport)
             seen.append(principal_for_certificate(der, store, datetime.now(UTC)))
             writer.write(b"ok\n")
             await writer.drain()
@@ -169,3 +169,15 @@ def test_no_or_unreadable_certificate_is_nobody() -> None:
     assert principal_for_certificate(None, store, now) is None
     assert principal_for_certificate(b"", store, now) is None
     assert principal_for_certificate(b"\x30\x03garbage", store, now) is None
+
+
+def test_a_transport_without_tls_has_no_certificate() -> None:
+    class Plain:
+        def get_extra_info(self, name: str) -> None:
+            return None
+
+    class Closed:
+        def get_extra_info(self, name: str) -> object:
+            raise AttributeError(name)
+
+    assert peer_certificate(None) is None and peer_certificate(Plain()) is None and peer_certificate(Closed()) is None
