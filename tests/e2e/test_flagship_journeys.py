@@ -9,6 +9,7 @@ expire the referrals of every other test sharing the session hub.
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -259,6 +260,7 @@ def test_pre_release_transfer_meeting_breach_and_the_release_gap(timed_hub: HubP
     status = subprocess.run(
         [sys.executable, "-m", "streams.cli.main", "status", referral_id, "--url", hub.url],
         cwd=REPO,
+        env={**os.environ, "REFHUB_DEV_TOKENS_FILE": str(hub.dev_tokens_file)},
         text=True,
         capture_output=True,
         timeout=120,
