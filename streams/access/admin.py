@@ -15,6 +15,7 @@ from streams.access.store import CredentialStore
 from streams.topology import AUDIT_EVENTS, PARTNER_CREDENTIALS
 
 READ_TIMEOUT_SECONDS = 30.0
+METADATA_WAIT_SECONDS = 10.0
 
 
 class TopicMissing(RuntimeError):
@@ -33,7 +34,7 @@ def load_store(bootstrap_servers: list[str], client_options: Mapping[str, Any] |
         **dict(client_options or {}),
     )
     try:
-        found = consumer.partitions_for_topic(PARTNER_CREDENTIALS.name)
+        found = _partitions(consumer)
         if not found:
             raise TopicMissing(f"topic {PARTNER_CREDENTIALS.name} does not exist: run `refhub topics --create`")
         partitions = [TopicPartition(PARTNER_CREDENTIALS.name, p) for p in sorted(found)]
@@ -54,6 +55,16 @@ def load_store(bootstrap_servers: list[str], client_options: Mapping[str, Any] |
         return store
     finally:
         consumer.close()
+
+
+def _partitions(consumer: KafkaConsumer) -> set[int]:
+    """A topic just created (``refhub run`` creates it a moment before) may take a moment to show in metadata."""
+    deadline = time.monotonic() + METADATA_WAIT_SECONDS
+    while True:
+        found = consumer.partitions_for_topic(PARTNER_CREDENTIALS.name)
+        if found or time.monotonic() > deadline:
+            return set(found or ())
+        time.sleep(0.2)
 
 
 def publish(
