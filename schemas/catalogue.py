@@ -28,6 +28,7 @@ SCHEMA_NAMES = (
     "erasure_completed",
     "erasure_notice",
     "audit_event",
+    "credential",
 )
 
 

@@ -17,6 +17,8 @@ from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import load_policy
 from streams import answers, codecs, erasure, gauges, router, sla
 from streams import journeys as journey_agents
+from streams.access.follower import CredentialFollower
+from streams.access.store import CredentialStore
 from streams.audit import Auditor
 from streams.clock import HubClock
 from streams.due import OwnedDueIndex
@@ -28,9 +30,8 @@ from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
 from streams.hub import Hub
 from streams.kafka_client import KafkaSecurity
-from streams.partners import PartnerDirectory
 from streams.recovery import HubTableManager
-from streams.secrets import load_or_create
+from streams.secrets import load_secrets
 from streams.settings import Settings
 from streams.topology import (
     ALL_TOPICS,
@@ -88,7 +89,7 @@ def create_hub(settings: Settings) -> Hub:
     erasure_orders = _table(app, settings, "erasure-orders")
     clock = HubClock(movable=settings.movable_clock, offset_file=settings.data_dir / "clock-offset")
     policy = load_policy(settings.sla_policy_file)
-    secrets = load_or_create(settings.secrets_file)
+    secrets = load_secrets(settings)
 
     async def send(topic: str, key: bytes, value: Any) -> None:
         future = await topics[topic].send(key=key, value=value)
@@ -120,10 +121,12 @@ def create_hub(settings: Settings) -> Hub:
         max_record_bytes=settings.max_record_bytes,
     )
     reader = TopicReader(settings.bootstrap_servers, kafka_security.aiokafka_options())
+    credentials = CredentialStore()
     hub = Hub(
         settings=settings,
         secrets=secrets,
-        partners=PartnerDirectory.load(settings.partners_file),
+        credentials=credentials,
+        credential_follower=CredentialFollower(credentials, settings.bootstrap_servers),
         app=app,
         clock=clock,
         topics=topics,
@@ -151,6 +154,11 @@ def create_hub(settings: Settings) -> Hub:
         await hub.vault.run()
 
     app.task(run_vault)
+
+    async def follow_credentials() -> None:
+        await hub.credential_follower.run()
+
+    app.task(follow_credentials)
 
     setup_prometheus_sensors(app, name_prefix="faust")
     REGISTRY.register(gauges.TableGauges(lambda: list(ledger.values()), lambda: list(journeys.values())))

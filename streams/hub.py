@@ -11,6 +11,8 @@ import faust
 from processors.journeys.policy import JourneyPolicy
 from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import SlaPolicy
+from streams.access.follower import CredentialFollower
+from streams.access.store import CredentialStore
 from streams.audit import Auditor
 from streams.clock import HubClock
 from streams.due import OwnedDueIndex
@@ -18,7 +20,6 @@ from streams.gateway.intake import Intake
 from streams.gateway.outbox import Outbox
 from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
-from streams.partners import PartnerDirectory
 from streams.secrets import HubSecrets
 from streams.settings import Settings
 from streams.vault import KeyVault
@@ -28,7 +29,9 @@ from streams.vault import KeyVault
 class Hub:
     settings: Settings
     secrets: HubSecrets
-    partners: PartnerDirectory
+    credentials: CredentialStore
+    """Who a token or client certificate is, now (followed from partners.credentials)."""
+    credential_follower: CredentialFollower
     app: faust.App
     clock: HubClock
     topics: dict[str, Any]

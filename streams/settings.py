@@ -19,8 +19,35 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     data_dir: Path = LOCAL_STATE / "hub"
-    partners_file: Path = Path("deploy/local/partners.toml")
+    environment: Literal["local", "production"] = "local"
+    """``local``: ``refhub run`` makes the secrets and the development credentials it lacks. ``production``: nothing
+    secret is ever made — a start without its keys fails, and no development token exists."""
     secrets_file: Path = LOCAL_STATE / "secrets.json"
+    """The HMAC lookup key and the master keys (local development makes it on first start, mode 0600)."""
+    lookup_key: SecretStr | None = None
+    """The HMAC key of the subject lookup, base64 (overrides the secrets file; e.g. from a vault agent)."""
+    master_keys: SecretStr | None = None
+    """Master keys by version, ``VERSION:BASE64[,VERSION:BASE64…]`` (overrides the secrets file's list)."""
+    master_key_version: int | None = None
+    """The master key version that wraps new data keys (default: the highest listed); any listed one unwraps."""
+    dev_tokens_file: Path = LOCAL_STATE / "dev-tokens.json"
+    """Local development only: the clear tokens ``refhub run`` issued for every partner, on the developer's
+    machine (mode 0600), read by ``refhub submit|pull|status|replay``. Never in an image or a repository."""
+    credential_lifetime_days: float = 90.0
+    """How long a newly issued credential lives unless ``--expires-in`` says otherwise."""
+    credential_grace_hours: float = 24.0
+    """After ``refhub credentials rotate`` the replaced token keeps working this long, so no partner has a gap."""
+    rate_limit_per_second: float = 20.0
+    """Requests per second each partner may make, sustained (token bucket refill rate)."""
+    rate_limit_burst: float = 300.0
+    """Requests a partner may make at once after a quiet spell (token bucket size)."""
+    web_tls_cert_file: Path | None = None
+    """The gateway's certificate chain (PEM); with ``web_tls_key_file`` the gateway speaks HTTPS."""
+    web_tls_key_file: Path | None = None
+    web_tls_client_ca_file: Path | None = None
+    """CA bundle (PEM) of partner client certificates: mutual TLS, certificate subject → partner."""
+    web_tls_require_client_cert: bool = False
+    """Refuse a TLS handshake without a client certificate (otherwise a bearer token still works)."""
     partitions: int = 3
     replication_factor: int = 1
     min_insync_replicas: int = 1

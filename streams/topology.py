@@ -90,6 +90,14 @@ AUDIT_EVENTS = TopicSpec(
     "every disclosure, decision, erasure step, credential change and admin call (FHIR AuditEvent), key subject_id",
     retention_ms=5 * 365 * DAY_MS,
 )
+PARTNER_CREDENTIALS = TopicSpec(
+    "partners.credentials",
+    "credential",
+    "partner and operator credentials (token hashes, certificate subjects), key credential_id",
+    compacted=True,
+    # Every hub process reads the whole topic before it serves: superseded versions should not pile up.
+    config=_PROMPT_COMPACTION,
+)
 SLA_EVENTS = TopicSpec("sla.events", "sla_event", "SLA warnings, breaches, escalations, met, expired; key referral_id")
 SLA_CHECKS = TopicSpec(
     "sla.checks", "clock_check", "the timer's nudges to the clock owner, key referral_id", retention_ms=7 * DAY_MS
@@ -136,6 +144,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     ERASURE_PROGRESS,
     ERASURE_COMPLETIONS,
     AUDIT_EVENTS,
+    PARTNER_CREDENTIALS,
     *ASSIGNMENTS.values(),
     *STATUS_TOPICS.values(),
 )

@@ -1,26 +1,64 @@
-"""Helpers the CLI commands share: the local partner directory and JSON output."""
+"""Helpers the CLI commands share: local development tokens, durations and JSON output."""
 
 from __future__ import annotations
 
+import argparse
 import base64
+import getpass
 import json
+import re
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from streams.partners import PartnerDirectory
+from streams.access import dev_tokens
+from streams.access.credentials import OPERATOR
 from streams.settings import Settings
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-OPERATOR = "OPERATOR"
+__all__ = [
+    "DEFAULT_URL",
+    "NO_LOCAL_TOKEN",
+    "OPERATOR",
+    "fail",
+    "local_token",
+    "os_user",
+    "parse_duration",
+    "print_json",
+    "to_jsonable",
+]
+
+NO_LOCAL_TOKEN = "no token given (--token) and none for {partner} from `refhub run` in local development"
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def local_token(code: str) -> str | None:
-    """In local development a partner's token comes from the same partners file the hub reads."""
-    try:
-        return PartnerDirectory.load(Settings().partners_file).token_for(code)
-    except FileNotFoundError:
+    """In local development, the token ``refhub run`` issued for the partner (its dev tokens file, from any
+    directory); elsewhere none: production tokens are handed over by an operator, never read from a file."""
+    settings = Settings()
+    if settings.environment != "local":
         return None
+    return dev_tokens.read(settings.dev_tokens_file).get(code)
+
+
+def os_user() -> str:
+    """Who runs the command, for the audit trail when ``--by`` does not say."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown-operator"
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90d``, ``24h``, ``30m``, ``45s`` or plain seconds (argparse ``type=``)."""
+    match = _DURATION.fullmatch(text.strip()) if text.isascii() else None
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90d, 24h, 30m, 45s)")
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"too long a duration: {text!r}") from None
 
 
 def to_jsonable(value: Any) -> Any:

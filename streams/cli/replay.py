@@ -9,7 +9,7 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
-from streams.cli.common import DEFAULT_URL, OPERATOR, fail, local_token, print_json
+from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, OPERATOR, fail, local_token, print_json
 
 
 def add_parser(commands: Any) -> None:
@@ -17,7 +17,7 @@ def add_parser(commands: Any) -> None:
     command.add_argument("--partner", required=True, help="partner code, e.g. POLICE")
     command.add_argument("--since", help="ISO time with offset, e.g. 2025-07-01T00:00:00+08:00 (default: all)")
     command.add_argument("--url", default=DEFAULT_URL)
-    command.add_argument("--token", help="operator token (default: the local partners file)")
+    command.add_argument("--token", help="operator token (default: the local development token of `refhub run`)")
     command.set_defaults(handler=handle)
 
 
@@ -30,7 +30,7 @@ def handle(args: argparse.Namespace) -> int:
             return fail("INVALID_SINCE", "--since needs an ISO time with an offset, e.g. 2025-07-01T00:00:00+08:00", 2)
     token = args.token or local_token(OPERATOR)
     if not token:
-        return fail("NO_CREDENTIAL", "no operator token in the local partners file", 2)
+        return fail("NO_CREDENTIAL", NO_LOCAL_TOKEN.format(partner=OPERATOR), 2)
     request = urllib.request.Request(
         args.url.rstrip("/") + "/v1/admin/replay",
         method="POST",

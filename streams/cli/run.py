@@ -1,11 +1,28 @@
-"""``refhub run``: the hub process (router, key vault, HTTP gateway) in the foreground until Ctrl-C."""
+"""``refhub run``: the hub process (router, key vault, HTTP gateway) in the foreground until Ctrl-C.
+
+In local development it first makes what a developer needs and must not have to ask for: the secrets
+(on first start) and a live token for every partner and the operators, written to the dev tokens file
+(``REFHUB_DEV_TOKENS_FILE``) that ``refhub submit|pull|status|replay`` read. In production it makes
+nothing: a start without its keys fails, naming what is missing.
+"""
 
 from __future__ import annotations
 
 import argparse
+import secrets
+import socket
+import sys
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.registry import INBOUND
+from streams.access import admin, audit, dev_tokens
+from streams.access.credentials import OPERATOR
+from streams.cli.common import fail, os_user
+from streams.kafka_client import kafka_python_options
 from streams.settings import Settings
+
+DEV_CREDENTIAL_LIFETIME = timedelta(days=365)
 
 
 def add_parser(commands: Any) -> None:
@@ -19,9 +36,16 @@ def handle(args: argparse.Namespace) -> int:
 
     from streams.app import create_hub
     from streams.provisioning import create_topics
+    from streams.secrets import MissingSecrets, SecretsError, load_secrets
 
     settings = Settings(**({"broker": args.broker} if args.broker else {}))
+    try:
+        load_secrets(settings)  # before anything else: a production start without its keys stops here
+    except SecretsError as error:
+        return fail("MISSING_SECRETS" if isinstance(error, MissingSecrets) else "INVALID_SECRETS", str(error), 2)
     create_topics(settings)
+    if settings.environment == "local":
+        ensure_dev_credentials(settings)
     hub = create_hub(settings)
     worker = Worker(hub.app, loglevel=settings.log_level, quiet=True)
     # Faust's terminal spinner sets the root logger to DEBUG so it can spin on every record: every debug line
@@ -29,3 +53,28 @@ def handle(args: argparse.Namespace) -> int:
     worker.spinner = None
     worker.execute_from_commandline()
     return 0
+
+
+def ensure_dev_credentials(settings: Settings) -> None:
+    """Local development only: a live token for every partner and OPERATOR, the clear ones in the dev tokens
+    file (reused while they stay live on the topic)."""
+    assert settings.environment == "local", "development tokens are never made outside local development"
+    by = f"refhub run (local development, {os_user()})"
+    with dev_tokens.locked(settings.dev_tokens_file):
+        now = datetime.now(UTC)
+        options = kafka_python_options(settings)
+        store = admin.load_store(settings.bootstrap_servers, options)
+        known = dev_tokens.read(settings.dev_tokens_file)
+        tokens, changes = dev_tokens.plan(store, known, [*INBOUND, OPERATOR], now, DEV_CREDENTIAL_LIFETIME, by)
+        if changes:
+            request_id = "RUN-" + secrets.token_hex(8)
+            observer = f"refhub-run@{socket.gethostname()}"
+            admin.publish(
+                settings.bootstrap_servers,
+                [credential for change in changes for credential in change.writes],
+                [audit.credential_event(change, by, now, observer, request_id) for change in changes],
+                options,
+            )
+        if tokens != known:
+            dev_tokens.write(settings.dev_tokens_file, tokens)
+    print(f"local development tokens: {settings.dev_tokens_file}", file=sys.stderr)

@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from streams.cli.common import DEFAULT_URL, fail, local_token, print_json
+from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, fail, local_token, print_json
 
 CONTENT_TYPES = {
     ".csv": "text/csv",
@@ -25,7 +25,7 @@ def add_parser(commands: Any) -> None:
     command.add_argument("--partner", required=True, help="partner code, e.g. POLICE")
     command.add_argument("file", type=Path)
     command.add_argument("--url", default=DEFAULT_URL)
-    command.add_argument("--token", help="bearer token (default: the local partners file)")
+    command.add_argument("--token", help="bearer token (default: the local development token of `refhub run`)")
     command.add_argument("--content-type", help="default: from the file's extension")
     command.set_defaults(handler=handle)
 
@@ -33,7 +33,7 @@ def add_parser(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     token = args.token or local_token(args.partner)
     if not token:
-        return fail("NO_CREDENTIAL", f"no token for partner {args.partner} in the local partners file", 2)
+        return fail("NO_CREDENTIAL", NO_LOCAL_TOKEN.format(partner=args.partner), 2)
     try:
         body = args.file.read_bytes()
     except OSError as exc:

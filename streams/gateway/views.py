@@ -7,17 +7,18 @@ import json
 import logging
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from faust import web
 
 from adapters import registry
 from processors.erasure.referrals import is_erased
+from streams.access import tokens
+from streams.access.credentials import Principal
 from streams.gateway import openapi, status_view
 from streams.gateway.intake import RecordTooLarge
 from streams.gateway.outbox import MAX_BATCH, BadCursor
-from streams.partners import Credential
 
 if TYPE_CHECKING:
     from streams.hub import Hub
@@ -32,12 +33,11 @@ def _error(view: web.View, status: int, code: str, reason: str) -> web.Response:
     return view.json({"error": code, "reason": reason}, status=status)
 
 
-def _credential(hub: Hub, request: web.Request) -> Credential | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return hub.partners.authenticate(token.strip())
+def _credential(hub: Hub, request: web.Request) -> Principal | None:
+    """The caller from its bearer token; None for no, a malformed or a dead token (never raises). Expiry goes by
+    the wall clock, not the hub's: a test deployment's moved clock must not expire (or revive) credentials."""
+    token = tokens.bearer_token(request.headers.get("Authorization"))
+    return hub.credentials.authenticate(token, datetime.now(UTC)) if token else None
 
 
 def register(hub: Hub) -> None:
@@ -67,9 +67,9 @@ def register(hub: Hub) -> None:
             length = request.headers.get("Content-Length")
             if length is not None and length.isdigit() and int(length) > hub.settings.max_body_bytes:
                 return _too_large(self)
-            adapter = registry.select(credential.code, request.headers.get("Content-Type", ""))
+            adapter = registry.select(credential.partner, request.headers.get("Content-Type", ""))
             if adapter is None:
-                allowed = sorted({t for a in registry.adapters_for(credential.code) for t in a.content_types})
+                allowed = sorted({t for a in registry.adapters_for(credential.partner) for t in a.content_types})
                 return _error(
                     self,
                     415,
@@ -88,7 +88,7 @@ def register(hub: Hub) -> None:
                 # Until the tables are restored the gateway cannot tell an amendment from a first submission.
                 return _error(self, 503, "NOT_READY", "系統啟動中，請稍後重送。")
             try:
-                receipt = await hub.intake.submit(credential.code, adapter, body)
+                receipt = await hub.intake.submit(credential.partner, adapter, body)
             except RecordTooLarge as too_large:
                 return self.json(too_large.answer(), status=413)
             return self.json(receipt, status=202)
@@ -102,11 +102,11 @@ def register(hub: Hub) -> None:
             if credential is None:
                 return _error(self, 401, "UNAUTHENTICATED", "憑證無效或未提供。")
             entry = hub.ledger.get(referral_id)
-            if entry is None or not (credential.operator or credential.code == entry["source"]):
+            if entry is None or not (credential.is_operator or credential.partner == entry["source"]):
                 return _error(self, 404, "UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
             if is_erased(entry):
                 return self.json(status_view.erased(entry))
-            journey = hub.journeys.get(entry["subject_id"]) or {} if credential.operator else None
+            journey = hub.journeys.get(entry["subject_id"]) or {} if credential.is_operator else None
             return self.json(status_view.render(entry, hub.clocks.get(referral_id), journey))
 
     @app.page("/v1/outbox/assignments")
@@ -131,12 +131,12 @@ def register(hub: Hub) -> None:
             credential = _credential(hub, request)
             if credential is None:
                 return _error(self, 401, "UNAUTHENTICATED", "憑證無效或未提供，請確認貴單位的介接金鑰。")
-            if not credential.code.startswith("PROS_"):
+            if not credential.partner.startswith("PROS_"):
                 return _error(self, 404, "NO_REPORTS", "處遇進度報告僅提供予地方檢察署。")
             period = request.query.get("period", "")
             if not PERIOD.fullmatch(period):
                 return _error(self, 400, "INVALID_PERIOD", "請以 period=YYYY-MM 指定月份，例如 2025-08。")
-            rendered = await hub.reports.render(credential.code, period)
+            rendered = await hub.reports.render(credential.partner, period)
             return self.bytes(rendered.body, headers={"Content-Type": rendered.content_type})
 
     @app.page("/v1/admin/replay")
@@ -145,7 +145,7 @@ def register(hub: Hub) -> None:
 
         async def post(self, request: web.Request) -> web.Response:
             credential = _credential(hub, request)
-            if credential is None or not credential.operator:
+            if credential is None or not credential.is_operator:
                 return _error(self, 401, "UNAUTHENTICATED", "需要維運人員憑證。")
             try:
                 ask = json.loads(await request.read() or b"{}")
@@ -174,7 +174,7 @@ def register(hub: Hub) -> None:
 
         async def post(self, request: web.Request) -> web.Response:
             credential = _credential(hub, request)
-            if credential is None or not credential.operator:
+            if credential is None or not credential.is_operator:
                 return _error(self, 401, "UNAUTHENTICATED", "需要維運人員憑證。")
             if not hub.clock.movable:
                 return _error(self, 409, "CLOCK_NOT_MOVABLE", "本系統使用實際時間，不能調整時鐘（僅測試環境可設定）。")
@@ -203,6 +203,7 @@ def register(hub: Hub) -> None:
                 "broker": await _broker_reachable(hub),
                 "partitions": _has_partitions(hub),
                 "vault": hub.vault.ready.is_set(),
+                "credentials": hub.credential_follower.ready.is_set(),
             }
             return self.json(
                 {"ok": all(checks.values()), "checks": checks}, status=200 if all(checks.values()) else 503
@@ -228,11 +229,11 @@ async def _pull_page(view: web.View, hub: Hub, request: web.Request, *, assignme
     cursor = request.query.get("after")
     try:
         if assignments:
-            page = await hub.outbox.assignments(credential.code, cursor, int(limit_text))
+            page = await hub.outbox.assignments(credential.partner, cursor, int(limit_text))
             if page is None:
                 return _error(view, 404, "NO_ASSIGNMENTS", "貴單位不接收派案。")
         else:
-            page = await hub.outbox.status_updates(credential.code, cursor, int(limit_text))
+            page = await hub.outbox.status_updates(credential.partner, cursor, int(limit_text))
     except BadCursor:
         return _error(view, 400, "INVALID_CURSOR", "after 參數無效，請使用上次回應的 X-Refhub-Next-Cursor。")
     # The content type goes in as a header: aiohttp refuses a charset in its content_type argument.

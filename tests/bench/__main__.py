@@ -20,7 +20,6 @@ from tests.support import police
 from tests.support.processes import Broker, HubProcess
 from tests.support.topics import read_topic, wait_for
 
-TOKEN = "local-police-token"
 BACKLOG_REFERRALS = int(os.environ.get("REFHUB_BENCH_BACKLOG", "20000"))
 
 
@@ -38,7 +37,10 @@ def receipt_to_assignment(hub: HubProcess, rng: random.Random, samples: int) -> 
     for _ in range(samples):
         ref = police.fresh_refs(1)[0]
         _, receipt = hub.post(
-            "/v1/submissions", police.to_csv([police.child_protection_row(ref, police.person(rng))]), "text/csv", TOKEN
+            "/v1/submissions",
+            police.to_csv([police.child_protection_row(ref, police.person(rng))]),
+            "text/csv",
+            hub.token("POLICE"),
         )
         referral_id = receipt["accepted"][0]["referral_id"]
         [message] = wait_for(
@@ -52,7 +54,7 @@ def routing_throughput(hub: HubProcess, rng: random.Random, records: int) -> dic
     refs = police.fresh_refs(records)
     body = police.to_csv([police.child_protection_row(ref, police.person(rng)) for ref in refs])
     began = time.monotonic()
-    _, receipt = hub.post("/v1/submissions", body, "text/csv", TOKEN)
+    _, receipt = hub.post("/v1/submissions", body, "text/csv", hub.token("POLICE"))
     receipt_seconds = time.monotonic() - began
     ids = {row["referral_id"] for row in receipt["accepted"]}
     found = wait_for(

@@ -12,12 +12,9 @@ from tests.support.topics import wait_for
 
 pytestmark = pytest.mark.broker
 
-POLICE_TOKEN = "local-police-token"
-OPERATOR_TOKEN = "local-operator-token"
-
 
 def submit(hub: HubProcess, body: bytes) -> tuple[int, dict]:  # type: ignore[type-arg]
-    return hub.post("/v1/submissions", body, "text/csv; charset=cp950", POLICE_TOKEN)
+    return hub.post("/v1/submissions", body, "text/csv; charset=cp950", hub.token("POLICE"))
 
 
 def test_file_to_assignments_on_social_and_bureau(hub: HubProcess) -> None:
@@ -54,7 +51,7 @@ def test_file_to_assignments_on_social_and_bureau(hub: HubProcess) -> None:
     }
 
     referral_id = sorted(referral_ids)[0]
-    code, shown = hub.get(f"/v1/referrals/{referral_id}", OPERATOR_TOKEN)
+    code, shown = hub.get(f"/v1/referrals/{referral_id}", hub.token("OPERATOR"))
     assert code == 200
     assert shown["kind"] == "CHILD_PROTECTION"
     assert {d: v["state"] for d, v in shown["destinations"].items()} == {"SOCIAL": "ROUTED", "BUREAU": "ROUTED"}

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,15 +16,7 @@ pytestmark = pytest.mark.broker
 
 
 def refhub(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REFHUB_BROKER": hub.broker.bootstrap}
-    return subprocess.run(
-        [sys.executable, "-m", "streams.cli.main", *args],
-        cwd=REPO,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=120,
-    )
+    return hub.cli(*args)
 
 
 def test_submit_consume_status(hub: HubProcess, tmp_path: Path) -> None:

@@ -18,19 +18,15 @@ pytestmark = pytest.mark.broker
 SAMPLES = REPO / "deploy" / "local" / "samples"
 
 
-def token(partner: str) -> str:
-    return f"local-{partner.lower().replace('_', '-')}-token"
-
-
 def post(hub: HubProcess, partner: str, body: bytes, content_type: str) -> dict[str, Any]:
-    status, receipt = hub.post("/v1/submissions", body, content_type, token(partner))
+    status, receipt = hub.post("/v1/submissions", body, content_type, hub.token(partner))
     assert status == 202, receipt
     assert receipt["rejected"] == [], receipt["rejected"]
     return dict(receipt)
 
 
 def pull(hub: HubProcess, path: str, partner: str) -> tuple[bytes, str]:
-    request = urllib.request.Request(hub.url + path, headers={"Authorization": f"Bearer {token(partner)}"})
+    request = urllib.request.Request(hub.url + path, headers={"Authorization": f"Bearer {hub.token(partner)}"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.read(), response.headers["Content-Type"]
 

@@ -12,10 +12,7 @@ segments.
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,7 @@ from kafka import KafkaProducer
 
 from tests.support import police
 from tests.support.envelopes import hub_keys, opened, raw_records, scan_all
-from tests.support.processes import REPO, HubProcess
+from tests.support.processes import HubProcess
 from tests.support.topics import read_topic, wait_for
 
 pytestmark = pytest.mark.broker
@@ -34,13 +31,7 @@ COMPLETION_DEADLINE = 60.0
 
 
 def token(hub: HubProcess, partner: str) -> str:
-    return {
-        "POLICE": "local-police-token",
-        "JUV_COURT": "local-juv-court-token",
-        "SOCIAL": "local-social-token",
-        "BUREAU": "local-bureau-token",
-        "OPERATOR": "local-operator-token",
-    }[partner]
+    return hub.token(partner)
 
 
 def _post_json(hub: HubProcess, partner: str, body: Any) -> dict[str, Any]:
@@ -113,18 +104,6 @@ def _order(order_no: str, national_id: str) -> dict[str, Any]:
         "nationalId": national_id,
         "legalBasis": "少年事件處理法第83條之1",
     }
-
-
-def _refhub(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REFHUB_BROKER": hub.broker.bootstrap}
-    return subprocess.run(
-        [sys.executable, "-m", "streams.cli.main", *args],
-        cwd=REPO,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def _segments(hub: HubProcess, topic: str) -> bytes:
@@ -227,7 +206,7 @@ def test_an_erasure_order_erases_everything_and_answers_the_court(hub: HubProces
     for referral_id in youth_referrals:
         code, shown = hub.get(f"/v1/referrals/{referral_id}", token(hub, "OPERATOR"))
         assert code == 200 and shown["erased"] is True, shown
-    shown_cli = _refhub(hub, "status", police_referrals[1], "--url", hub.url)
+    shown_cli = hub.cli("status", police_referrals[1], "--url", hub.url)
     assert shown_cli.returncode == 0 and json.loads(shown_cli.stdout)["erased"] is True
 
     # -- nothing of the youth opens with any key the hub holds -----------------------------------------------
@@ -249,7 +228,7 @@ def test_an_erasure_order_erases_everything_and_answers_the_court(hub: HubProces
     assert youths and not [f for f in youths if opened(f.envelope, keys)]
 
     # -- replay skips them; a re-send is refused; a new record is a new person ------------------------------
-    replayed = _refhub(hub, "replay", "--partner", "POLICE", "--url", hub.url)
+    replayed = hub.cli("replay", "--partner", "POLICE", "--url", hub.url)
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     status, again = hub.post("/v1/submissions", police.to_csv([cp]), "text/csv", token(hub, "POLICE"))
     assert status == 202 and again["rejected"] and again["rejected"][0]["code"] == "ERASED"

@@ -9,6 +9,7 @@ expire the referrals of every other test sharing the session hub.
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -30,14 +31,9 @@ from tests.support.topics import Message, wait_for
 pytestmark = pytest.mark.broker
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-OPERATOR = "local-operator-token"
 SAMPLES = REPO / "deploy" / "local" / "samples"
 HOUR = 3600.0
 DAY = 24 * HOUR
-
-
-def token(partner: str) -> str:
-    return f"local-{partner.lower().replace('_', '-')}-token"
 
 
 @pytest.fixture(scope="module")
@@ -58,21 +54,21 @@ def timed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
 
 
 def hub_now(hub: HubProcess) -> datetime:
-    code, body = hub.get("/v1/admin/clock", OPERATOR)
+    code, body = hub.get("/v1/admin/clock", hub.token("OPERATOR"))
     assert code == 200, body
     return datetime.fromisoformat(body["now"])
 
 
 def advance(hub: HubProcess, seconds: float) -> datetime:
     code, body = hub.post(
-        "/v1/admin/clock", json.dumps({"advance_seconds": seconds}).encode(), "application/json", OPERATOR
+        "/v1/admin/clock", json.dumps({"advance_seconds": seconds}).encode(), "application/json", hub.token("OPERATOR")
     )
     assert code == 200, body
     return datetime.fromisoformat(body["now"])
 
 
 def post(hub: HubProcess, partner: str, body: bytes, content_type: str) -> dict[str, Any]:
-    code, receipt = hub.post("/v1/submissions", body, content_type, token(partner))
+    code, receipt = hub.post("/v1/submissions", body, content_type, hub.token(partner))
     assert code == 202, receipt
     assert receipt["rejected"] == [], receipt["rejected"]
     return dict(receipt)
@@ -136,7 +132,7 @@ def clock_event(
 
 
 def clocks_and_gaps(hub: HubProcess, referral_id: str) -> dict[str, Any]:
-    code, shown = hub.get(f"/v1/referrals/{referral_id}", OPERATOR)
+    code, shown = hub.get(f"/v1/referrals/{referral_id}", hub.token("OPERATOR"))
     assert code == 200, shown
     return dict(shown)
 
@@ -211,7 +207,7 @@ def test_child_protection_triage_warning_breach_and_the_parents_follow_up_gap(ti
     [closed] = gap_events(hub, subject_id, "CLOSED", "BELOW_CADENCE")
     assert closed["gap_id"] == opened["gap_id"]
 
-    code, shown = hub.get(f"/v1/referrals/{referral_id}", OPERATOR)
+    code, shown = hub.get(f"/v1/referrals/{referral_id}", hub.token("OPERATOR"))
     assert code == 200
     assert {c["clock"] for c in shown["clocks"]} >= {"CP_ROUTE", "CP_TRIAGE"}
     assert "open_gaps" in shown
@@ -264,6 +260,7 @@ def test_pre_release_transfer_meeting_breach_and_the_release_gap(timed_hub: HubP
     status = subprocess.run(
         [sys.executable, "-m", "streams.cli.main", "status", referral_id, "--url", hub.url],
         cwd=REPO,
+        env={**os.environ, "REFHUB_DEV_TOKENS_FILE": str(hub.dev_tokens_file)},
         text=True,
         capture_output=True,
         timeout=120,

@@ -29,7 +29,7 @@ def test_unknown_or_missing_credential_is_401(hub: HubProcess) -> None:
 
 
 def test_wrong_content_type_is_415(hub: HubProcess) -> None:
-    status, body = hub.post("/v1/submissions", b"{}", "application/json", "local-police-token")
+    status, body = hub.post("/v1/submissions", b"{}", "application/json", hub.token("POLICE"))
     assert status == 415
     _assert_clear_error(body, "UNSUPPORTED_MEDIA_TYPE")
 
@@ -37,14 +37,14 @@ def test_wrong_content_type_is_415(hub: HubProcess) -> None:
 def test_a_partner_without_that_format_is_refused(hub: HubProcess) -> None:
     rng = random.Random(9)
     body = police.to_csv([police.child_protection_row(police.fresh_refs(1)[0], police.person(rng))])
-    status, answer = hub.post("/v1/submissions", body, "text/csv", "local-social-token")
+    status, answer = hub.post("/v1/submissions", body, "text/csv", hub.token("SOCIAL"))
     assert status == 415
     _assert_clear_error(answer, "UNSUPPORTED_MEDIA_TYPE")
 
 
 def test_over_ten_mebibytes_is_413_and_writes_nothing(hub: HubProcess) -> None:
     before = len(read_topic(hub.broker.bootstrap, "referrals.events"))
-    status, body = hub.post("/v1/submissions", b"a" * (10 * 1024 * 1024 + 1), "text/csv", "local-police-token")
+    status, body = hub.post("/v1/submissions", b"a" * (10 * 1024 * 1024 + 1), "text/csv", hub.token("POLICE"))
     assert status == 413
     _assert_clear_error(body, "TOO_LARGE")
     assert len(read_topic(hub.broker.bootstrap, "referrals.events")) == before
@@ -52,7 +52,7 @@ def test_over_ten_mebibytes_is_413_and_writes_nothing(hub: HubProcess) -> None:
 
 def test_a_file_without_the_police_columns_is_refused_whole_with_a_dead_letter(hub: HubProcess) -> None:
     status, receipt = hub.post(
-        "/v1/submissions", "欄位一,欄位二\r\n1,2\r\n".encode("cp950"), "text/csv", "local-police-token"
+        "/v1/submissions", "欄位一,欄位二\r\n1,2\r\n".encode("cp950"), "text/csv", hub.token("POLICE")
     )
     assert status == 202
     assert receipt["accepted"] == []
@@ -91,7 +91,7 @@ def test_an_id_typed_into_the_wrong_field_is_never_echoed_in_clear(hub: HubProce
     row = police.child_protection_row(police.fresh_refs(1)[0], police.person(rng))
     stray_id = police.person(rng).national_id
     row["聯絡電話"] = stray_id
-    status, receipt = hub.post("/v1/submissions", police.to_csv([row]), "text/csv", "local-police-token")
+    status, receipt = hub.post("/v1/submissions", police.to_csv([row]), "text/csv", hub.token("POLICE"))
     assert status == 202 and receipt["rejected"], receipt
     assert stray_id not in json.dumps(receipt, ensure_ascii=False)
     letters = [
@@ -104,9 +104,9 @@ def test_an_id_typed_into_the_wrong_field_is_never_echoed_in_clear(hub: HubProce
 
 def test_the_clock_of_a_real_deployment_cannot_be_moved(hub: HubProcess) -> None:
     body = b'{"advance_seconds": 86400}'
-    code, answer = hub.post("/v1/admin/clock", body, "application/json", "local-police-token")
+    code, answer = hub.post("/v1/admin/clock", body, "application/json", hub.token("POLICE"))
     assert code == 401 and answer["error"] == "UNAUTHENTICATED"
-    code, answer = hub.post("/v1/admin/clock", body, "application/json", "local-operator-token")
+    code, answer = hub.post("/v1/admin/clock", body, "application/json", hub.token("OPERATOR"))
     assert code == 409 and answer["error"] == "CLOCK_NOT_MOVABLE"
     code, answer = hub.get("/v1/admin/clock", None)
     assert code == 200 and answer["movable"] is False

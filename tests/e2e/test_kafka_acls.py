@@ -34,11 +34,6 @@ HUB_USER, X, Y = "refhub", "SOCIAL", "LABOUR"
 TIMINGS: dict[str, float] = {}
 
 
-def police_token() -> str:
-    """POLICE's bearer token in the local partners file (the one place this test names it)."""
-    return "local-police-token"
-
-
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredBroker]:
     broker = SecuredBroker(data_dir=tmp_path_factory.mktemp("kafka-secured"), users=(HUB_USER, "social", "labour"))
@@ -150,7 +145,7 @@ def test_partner_reads_its_own_topic_and_is_refused_the_others(secured: SecuredB
         rng = random.Random(8)
         body = police.to_csv([police.child_protection_row(ref, police.person(rng)) for ref in refs])
         submitted = time.monotonic()
-        status, receipt = hub.post("/v1/submissions", body, "text/csv; charset=cp950", police_token())
+        status, receipt = hub.post("/v1/submissions", body, "text/csv; charset=cp950", hub.token("POLICE"))
         assert status == 202, receipt
         referral_ids = {row["referral_id"] for row in receipt["accepted"]}
         assert len(referral_ids) == 2

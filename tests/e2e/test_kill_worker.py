@@ -24,7 +24,7 @@ def test_kill_9_mid_stream_loses_nothing_and_repeats_are_identical(hub: HubProce
     refs = police.fresh_refs(RECORDS)
     body = police.to_csv([police.child_protection_row(ref, police.person(rng)) for ref in refs])
     before = end_offsets_total(hub.broker.bootstrap, "assignments.SOCIAL")
-    status, receipt = hub.post("/v1/submissions", body, "text/csv", "local-police-token")
+    status, receipt = hub.post("/v1/submissions", body, "text/csv", hub.token("POLICE"))
     assert status == 202 and len(receipt["accepted"]) == RECORDS
     referral_ids = {row["referral_id"] for row in receipt["accepted"]}
 

@@ -28,7 +28,7 @@ def test_no_clear_text_personal_data_in_any_log_segment(hub: HubProcess) -> None
     rows[-1]["通報時間"] = "114/13/01 10:00"  # one dead letter, whose original bytes must be sealed too
     for row, phone in zip(rows, ("0911000111", "0922000222", "0933000333", "0944000444", "0955000555"), strict=True):
         row["聯絡電話"] = phone
-    status, receipt = hub.post("/v1/submissions", police.to_csv(rows), "text/csv", "local-police-token")
+    status, receipt = hub.post("/v1/submissions", police.to_csv(rows), "text/csv", hub.token("POLICE"))
     assert status == 202 and len(receipt["accepted"]) == 4 and len(receipt["rejected"]) == 1
     referral_ids = {row["referral_id"] for row in receipt["accepted"]}
     wait_for(hub.broker.bootstrap, "assignments.BUREAU", lambda m: m.value["referral_id"] in referral_ids, 4)

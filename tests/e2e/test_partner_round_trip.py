@@ -17,15 +17,10 @@ from tests.support.topics import wait_for
 pytestmark = pytest.mark.broker
 
 SAMPLES = REPO / "deploy" / "local" / "samples"
-POLICE = "local-police-token"
-
-
-def token(partner: str) -> str:
-    return f"local-{partner.lower().replace('_', '-')}-token"
 
 
 def pull(hub: HubProcess, path: str, partner: str) -> tuple[int, bytes, dict[str, str]]:
-    request = urllib.request.Request(hub.url + path, headers={"Authorization": f"Bearer {token(partner)}"})
+    request = urllib.request.Request(hub.url + path, headers={"Authorization": f"Bearer {hub.token(partner)}"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.status, response.read(), dict(response.headers)
 
@@ -33,7 +28,9 @@ def pull(hub: HubProcess, path: str, partner: str) -> tuple[int, bytes, dict[str
 def routed_child_protection(hub: HubProcess, seed: int) -> tuple[str, police.Person]:
     who = police.person(random.Random(seed))
     ref = police.fresh_refs(1)[0]
-    _, receipt = hub.post("/v1/submissions", police.to_csv([police.child_protection_row(ref, who)]), "text/csv", POLICE)
+    _, receipt = hub.post(
+        "/v1/submissions", police.to_csv([police.child_protection_row(ref, who)]), "text/csv", hub.token("POLICE")
+    )
     referral_id = receipt["accepted"][0]["referral_id"]
     wait_for(hub.broker.bootstrap, "assignments.SOCIAL", lambda m: m.value["referral_id"] == referral_id, 1)
     return referral_id, who
@@ -52,7 +49,7 @@ def routed_child_protection(hub: HubProcess, seed: int) -> tuple[str, police.Per
     ],
 )
 def test_each_partner_sample_is_accepted(hub: HubProcess, sample: str, partner: str, content_type: str) -> None:
-    status, receipt = hub.post("/v1/submissions", (SAMPLES / sample).read_bytes(), content_type, token(partner))
+    status, receipt = hub.post("/v1/submissions", (SAMPLES / sample).read_bytes(), content_type, hub.token(partner))
     assert status == 202, receipt
     assert receipt["rejected"] == [], receipt["rejected"]
     assert receipt["accepted"]
@@ -71,7 +68,7 @@ def test_each_partner_sample_is_accepted(hub: HubProcess, sample: str, partner: 
 
 def test_a_partner_cannot_post_another_partners_format(hub: HubProcess) -> None:
     body = (SAMPLES / "prosecutor_deferred.xml").read_bytes()
-    status, answer = hub.post("/v1/submissions", body, "application/xml", POLICE)
+    status, answer = hub.post("/v1/submissions", body, "application/xml", hub.token("POLICE"))
     assert status == 415 and answer["error"] == "UNSUPPORTED_MEDIA_TYPE"
 
 
@@ -105,31 +102,33 @@ def test_status_answers_only_on_referrals_addressed_to_the_partner(hub: HubProce
     referral_id, _ = routed_child_protection(hub, seed=42)
     answer = {"referralId": referral_id, "status": "ACKNOWLEDGED", "at": "2025-07-16T09:00:00+08:00"}
     body = json.dumps({"type": "STATUS", **answer}).encode()
-    status, receipt = hub.post("/v1/submissions", body, "application/json", token("SOCIAL"))
+    status, receipt = hub.post("/v1/submissions", body, "application/json", hub.token("SOCIAL"))
     assert status == 202 and receipt["accepted"][0]["referral_id"] == referral_id, receipt
     found = wait_for(hub.broker.bootstrap, "referrals.updates", lambda m: m.value["referral_id"] == referral_id, 1)
     assert found[0].value["state"] == "ACKNOWLEDGED" and found[0].value["partner"] == "SOCIAL"
 
-    _, resent = hub.post("/v1/submissions", body, "application/json", token("SOCIAL"))
+    _, resent = hub.post("/v1/submissions", body, "application/json", hub.token("SOCIAL"))
     assert resent["accepted"][0]["duplicate"] is True
 
-    _, refused = hub.post("/v1/submissions", json.dumps(answer).encode(), "application/json", token("EDU"))
+    _, refused = hub.post("/v1/submissions", json.dumps(answer).encode(), "application/json", hub.token("EDU"))
     assert refused["rejected"][0]["code"] == "NOT_ADDRESSED_TO_YOU"
     unknown = {**answer, "referralId": "R-" + "0" * 20}
-    _, missing = hub.post("/v1/submissions", json.dumps(unknown).encode(), "application/json", token("EDU"))
+    _, missing = hub.post("/v1/submissions", json.dumps(unknown).encode(), "application/json", hub.token("EDU"))
     assert missing["rejected"][0]["code"] == "UNKNOWN_REFERRAL"
 
 
 def test_replay_makes_no_duplicate_referrals(hub: HubProcess) -> None:
     since = datetime.now(UTC).isoformat()
     time.sleep(0.01)
-    status, receipt = hub.post("/v1/submissions", (SAMPLES / "police_mixed.csv").read_bytes(), "text/csv", POLICE)
+    status, receipt = hub.post(
+        "/v1/submissions", (SAMPLES / "police_mixed.csv").read_bytes(), "text/csv", hub.token("POLICE")
+    )
     assert status == 202 and len(receipt["accepted"]) == 3 and len(receipt["rejected"]) == 2
     request = urllib.request.Request(
         hub.url + "/v1/admin/replay",
         method="POST",
         data=json.dumps({"partner": "POLICE", "since": since}).encode(),
-        headers={"Authorization": "Bearer local-operator-token", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {hub.token('OPERATOR')}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=300) as response:
         summary = json.loads(response.read())
@@ -154,7 +153,7 @@ def _state(hub: HubProcess, referral_id: str, destination: str, wanted: str) -> 
     deadline = time.monotonic() + 30
     state = ""
     while time.monotonic() < deadline:
-        _, shown = hub.get(f"/v1/referrals/{referral_id}", "local-operator-token")
+        _, shown = hub.get(f"/v1/referrals/{referral_id}", hub.token("OPERATOR"))
         state = shown["destinations"][destination]["state"]
         if state == wanted:
             break
@@ -167,7 +166,7 @@ def test_the_closed_loop_moves_the_ledger_and_tells_the_source(hub: HubProcess) 
 
     def answer(state: str, at: str, **extra: str) -> dict[str, object]:
         body = json.dumps({"type": "STATUS", "referralId": referral_id, "status": state, "at": at, **extra}).encode()
-        status, receipt = hub.post("/v1/submissions", body, "application/json", token("SOCIAL"))
+        status, receipt = hub.post("/v1/submissions", body, "application/json", hub.token("SOCIAL"))
         assert status == 202
         return dict(receipt)
 

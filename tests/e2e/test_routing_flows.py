@@ -31,14 +31,14 @@ def test_a_second_lecture_notice_for_the_same_person_goes_to_the_repeat_programm
     who = police.person(random.Random(404))
     first_ref, second_ref = police.fresh_refs(2)
     code, first = hub.post(
-        "/v1/submissions", police.to_csv([lecture_row(first_ref, who)]), "text/csv", "local-police-token"
+        "/v1/submissions", police.to_csv([lecture_row(first_ref, who)]), "text/csv", hub.token("POLICE")
     )
     assert code == 202 and first["rejected"] == [], first
     first_assignment = routed_to_bureau(hub, first["accepted"][0]["referral_id"])
     assert (first_assignment["rule"], first_assignment["attributes"]["programme"]) == ("LE-FIRST", "FIRST")
 
     code, second = hub.post(
-        "/v1/submissions", police.to_csv([lecture_row(second_ref, who)]), "text/csv", "local-police-token"
+        "/v1/submissions", police.to_csv([lecture_row(second_ref, who)]), "text/csv", hub.token("POLICE")
     )
     assert code == 202 and second["rejected"] == [], second
     second_assignment = routed_to_bureau(hub, second["accepted"][0]["referral_id"])
@@ -72,7 +72,7 @@ def test_family_support_without_any_criterion_is_refused_at_once_and_an_employme
         "/v1/submissions",
         json.dumps([service_referral(refused_ref)]).encode(),
         "application/json",
-        "local-bureau-token",
+        hub.token("BUREAU"),
     )
     assert code == 202 and receipt["accepted"] == []
     [rejection] = receipt["rejected"]
@@ -86,7 +86,7 @@ def test_family_support_without_any_criterion_is_refused_at_once_and_an_employme
             )
         ]
     ).encode()
-    code, receipt = hub.post("/v1/submissions", body, "application/json", "local-bureau-token")
+    code, receipt = hub.post("/v1/submissions", body, "application/json", hub.token("BUREAU"))
     assert code == 202 and receipt["rejected"] == [], receipt
     referral_id = receipt["accepted"][0]["referral_id"]
     for agency, rule in (("NGO_MUEN", "SV-1"), ("LABOUR", "SV-EMPLOYMENT")):

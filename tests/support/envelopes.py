@@ -21,7 +21,8 @@ from kafka.admin import KafkaAdminClient
 
 from processors.privacy import envelopes
 from schemas.codec import UnknownSchemaError, codec_for, decode_any
-from streams.secrets import load_or_create
+from streams.secrets import load_secrets
+from streams.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def scan_all(bootstrap: str) -> Scan:
 
 def hub_keys(bootstrap: str, secrets_file: Path) -> dict[str, bytes]:
     """Every data key the hub holds now, unwrapped."""
-    secrets = load_or_create(secrets_file)
+    secrets = load_secrets(Settings(secrets_file=secrets_file))
     codec = codec_for("data_key")
     keys: dict[str, bytes] = {}
     for key, value in raw_records(bootstrap, "subjects.keys"):

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streams.access import dev_tokens
+
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_SH = REPO / "deploy" / "local" / "kafka.sh"
 
@@ -76,6 +78,17 @@ class HubProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    @property
+    def dev_tokens_file(self) -> Path:
+        return self.work_dir / "dev-tokens.json"
+
+    def token(self, partner: str) -> str:
+        """The partner's local development token, as ``refhub run`` issued it for this hub (``OPERATOR`` too)."""
+        found = dev_tokens.read(self.dev_tokens_file).get(partner)
+        if found is None:
+            raise KeyError(f"no development token for {partner} in {self.dev_tokens_file}: was the hub started?")
+        return found
+
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
@@ -83,7 +96,8 @@ class HubProcess:
             "REFHUB_WEB_PORT": str(self.web_port),
             "REFHUB_DATA_DIR": str(self.work_dir / "data"),
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
-            "REFHUB_PARTNERS_FILE": str(REPO / "deploy" / "local" / "partners.toml"),
+            "REFHUB_ENVIRONMENT": "local",
+            "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
             "REFHUB_LOG_LEVEL": os.environ.get("REFHUB_TEST_LOG_LEVEL", "warn"),
             # Erasure tests watch the log cleaner remove an erased key: its segment must roll soon.
             "REFHUB_KEY_TOPICS_SEGMENT_MS": "2000",
@@ -136,6 +150,22 @@ class HubProcess:
         if self.log_path is None or not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """``refhub ARGS`` as an operator or partner runs it beside this hub (its broker, its dev tokens)."""
+        env = {
+            **os.environ,
+            "REFHUB_BROKER": self.broker.bootstrap,
+            "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "streams.cli.main", *args],
+            cwd=REPO,
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+        )
 
     def post(self, path: str, body: bytes, content_type: str, token: str | None) -> tuple[int, Any]:
         headers = {"Content-Type": content_type}
