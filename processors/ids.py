@@ -4,15 +4,19 @@ update what exists instead of creating a second referral, assignment or status e
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 
 def _digest(*parts: str, length: int) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
 
 
-def referral_id(source: str, partner_ref: str) -> str:
-    """One referral per (sending partner, partner reference), however often it is sent."""
-    return "R-" + _digest(source, partner_ref.strip(), length=20)
+def referral_id(key: bytes, source: str, partner_ref: str) -> str:
+    """One referral per (sending partner, partner reference), however often it is sent. Keyed (HMAC under a
+    deployment secret), so nobody outside can compute the id of a reference they merely know or guess — a partner
+    probing whether a police notice exists learns nothing from the id."""
+    message = "\x1f".join((source, partner_ref.strip())).encode()
+    return "R-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
 
 
 def referral_event_id(referral: str, version: int) -> str:

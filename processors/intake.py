@@ -54,6 +54,7 @@ def content_digest(secret: bytes, source: str, record: InboundReferral) -> str:
 def referral_event(
     record: InboundReferral,
     *,
+    referral: str,
     source: str,
     submission_id: str,
     inbound_format: str,
@@ -64,7 +65,6 @@ def referral_event(
     personal: Sealed,
 ) -> dict[str, Any]:
     """The ``ReferralEvent`` Avro record (schemas/referral_event.avsc)."""
-    referral = ids.referral_id(source, record.partner_ref)
     return {
         "event_id": ids.referral_event_id(referral, version),
         "referral_id": referral,

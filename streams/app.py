@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import faust
-from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from prometheus_client import REGISTRY
 
 from processors.journeys import journey as journey_logic
@@ -17,12 +17,14 @@ from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import load_policy
 from streams import answers, codecs, erasure, gauges, router, sla
 from streams import journeys as journey_agents
+from streams.access.cursors import CursorSeal
 from streams.access.follower import CredentialFollower
 from streams.access.store import CredentialStore
+from streams.access.tls import server_ssl_context
 from streams.audit import Auditor
 from streams.clock import HubClock
 from streams.due import OwnedDueIndex
-from streams.gateway import views
+from streams.gateway import guard, server, views
 from streams.gateway.intake import Intake, Topics
 from streams.gateway.outbox import Outbox
 from streams.gateway.reader import TopicReader
@@ -70,11 +72,17 @@ def create_hub(settings: Settings) -> Hub:
         broker_session_timeout=settings.broker_session_timeout,
         broker_heartbeat_interval=1.0,
         consumer_auto_offset_reset="earliest",
+        web=server.install(settings.header_timeout_seconds),
         web_host=settings.web_host,
         web_bind=settings.web_host,
         web_port=settings.web_port,
+        web_ssl_context=server_ssl_context(settings),
         web_tables_enabled=False,  # the built-in /table endpoint would serve ledger entries to anyone
-        web_application_options={"client_max_size": settings.max_body_bytes},
+        web_application_options={
+            "client_max_size": settings.max_body_bytes,
+            "middlewares": [guard.guard],
+            "handler_args": {"keepalive_timeout": settings.keepalive_timeout_seconds},
+        },
         producer_acks=-1,
         TableManager=HubTableManager,
         producer_max_request_size=4 * settings.max_body_bytes,
@@ -119,6 +127,7 @@ def create_hub(settings: Settings) -> Hub:
         secrets.lookup_key,
         now=clock.now,
         max_record_bytes=settings.max_record_bytes,
+        referral_key=secrets.referral_id_key,
     )
     reader = TopicReader(settings.bootstrap_servers, kafka_security.aiokafka_options())
     credentials = CredentialStore()
@@ -144,6 +153,8 @@ def create_hub(settings: Settings) -> Hub:
         vault=vault,
         intake=intake,
         outbox=Outbox(reader, vault),
+        reader=reader,
+        cursors=CursorSeal(secrets.cursor_key),
         replayer=Replayer(reader, vault, intake),
         reports=ProgressReports(reader, vault, lambda: list(ledger.values())),
         auditor=Auditor(send),
@@ -160,7 +171,9 @@ def create_hub(settings: Settings) -> Hub:
 
     app.task(follow_credentials)
 
-    setup_prometheus_sensors(app, name_prefix="faust")
+    # Faust's sensor, without the /metrics page setup_prometheus_sensors would add to the partners' port:
+    # metrics are served on the operators' port (streams/cli/run.py).
+    app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(REGISTRY, "faust"))
     REGISTRY.register(gauges.TableGauges(lambda: list(ledger.values()), lambda: list(journeys.values())))
 
     router.register_router(hub)

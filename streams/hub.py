@@ -11,6 +11,7 @@ import faust
 from processors.journeys.policy import JourneyPolicy
 from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import SlaPolicy
+from streams.access.cursors import CursorSeal
 from streams.access.follower import CredentialFollower
 from streams.access.store import CredentialStore
 from streams.audit import Auditor
@@ -18,6 +19,7 @@ from streams.clock import HubClock
 from streams.due import OwnedDueIndex
 from streams.gateway.intake import Intake
 from streams.gateway.outbox import Outbox
+from streams.gateway.reader import TopicReader
 from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
 from streams.secrets import HubSecrets
@@ -56,6 +58,10 @@ class Hub:
     vault: KeyVault
     intake: Intake
     outbox: Outbox
+    reader: TopicReader
+    """The gateway's topic reader (outbox pulls, replay, reports, audit queries)."""
+    cursors: CursorSeal
+    """Seals and opens partners' pull cursors."""
     replayer: Replayer
     reports: ProgressReports
     auditor: Auditor

@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     broker_session_timeout: float = 10.0
     """Faust's default (60 s) makes every join take ~30 s and a restart after kill -9 ~110 s."""
     max_body_bytes: int = 10 * 1024 * 1024
+    header_timeout_seconds: float = 10.0
+    """A client has this long from the first byte of a request to the end of its headers (slowloris)."""
+    body_timeout_seconds: float = 60.0
+    """…and this long to send its body."""
+    keepalive_timeout_seconds: float = 15.0
+    """An idle kept-alive connection is closed after this long."""
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9108
+    """Prometheus metrics are served here, not on the partners' port: per-partner counters are operators' data."""
     max_record_bytes: int = 1_000_000
     """The largest Kafka record the hub writes: below the broker's message.max.bytes (1 MiB + 12 by default)."""
     log_level: str = "info"

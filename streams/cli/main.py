@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.cli import acl_plan, consume, credentials, pull, replay, run, status, submit, topics
+from streams.cli import acl_plan, audit, consume, credentials, pull, replay, run, status, submit, topics
 
 
 def parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def parser() -> argparse.ArgumentParser:
     status.add_parser(commands)
     replay.add_parser(commands)
     acl_plan.add_parser(commands)
+    audit.add_parser(commands)
     credentials.add_parser(commands)
     pull.add_parser(commands)
     return top

@@ -108,7 +108,9 @@ class Intake:
         lookup_secret: bytes,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_record_bytes: int = 1_000_000,
+        referral_key: bytes = b"",
     ) -> None:
+        self._referral_key = referral_key
         self._max_record_bytes = max_record_bytes
         self._vault = vault
         self._now = now
@@ -205,7 +207,7 @@ class Intake:
         if not record.partner_ref:
             # A web form has no reference of its own: the submission names it.
             record = _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
-        referral = ids.referral_id(submission.partner, record.partner_ref)
+        referral = ids.referral_id(self._referral_key, submission.partner, record.partner_ref)
         if is_erased(self._ledger(referral)):
             return _rejection(
                 record.record_no,
@@ -221,15 +223,16 @@ class Intake:
             return Accepted({**row, "duplicate": True}, None)
         version = known.version + 1 if known else 1
         self._pending[referral] = KnownVersion(version, digest)
-        return Accepted(row, self._publish_referral(submission, record, version, digest))
+        return Accepted(row, self._publish_referral(submission, record, referral, version, digest))
 
     async def _publish_referral(
-        self, submission: Submission, record: InboundReferral, version: int, digest: str
+        self, submission: Submission, record: InboundReferral, referral: str, version: int, digest: str
     ) -> None:
         subject = await self._subject(record)
         personal = envelopes.seal_json(subject.data_key, subject.subject_id, intake.personal_fields(record))
         event = intake.referral_event(
             record,
+            referral=referral,
             source=submission.partner,
             submission_id=submission.submission_id,
             inbound_format=submission.adapter.format,

@@ -6,6 +6,8 @@ from functools import cache
 from typing import Any
 
 from adapters import registry
+from streams.access.roles import Access
+from streams.gateway.routes import ROUTES, Route
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -21,6 +23,30 @@ def _json_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any
 
 def _error(description: str) -> dict[str, Any]:
     return _json(_ERROR, description)
+
+
+_REFUSALS: dict[Access, dict[str, str]] = {
+    Access.ANYONE: {},
+    Access.PARTNER: {"401": "No, a bad, an expired or a revoked credential", "403": "Not a partner's credential"},
+    Access.SOURCE: {
+        "401": "No, a bad, an expired or a revoked credential",
+        "404": "Unknown referral, or one the partner did not send (the same answer)",
+    },
+    Access.OPERATOR: {"401": "No, a bad, an expired or a revoked credential", "403": "Not an operator's credential"},
+}
+
+
+def _declare_access(operation: dict[str, Any], route: Route) -> None:
+    """Who may call the route (streams/gateway/routes.py), and the refusals every protected route can answer."""
+    operation["x-refhub-access"] = route.access.value
+    responses = operation.setdefault("responses", {})
+    if route.access is Access.ANYONE:
+        operation["security"] = []
+        return
+    for status, description in _REFUSALS[route.access].items():
+        responses.setdefault(status, _error(description))
+    responses.setdefault("400", _error("Malformed request (e.g. two Authorization headers)"))
+    responses.setdefault("429", _error("Too many requests: wait Retry-After seconds"))
 
 
 @cache
@@ -51,7 +77,7 @@ def document() -> dict[str, Any]:
         "X-Refhub-Next-Cursor": {"schema": {"type": "string"}},
         "X-Refhub-Count": {"schema": {"type": "integer"}},
     }
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Kaohsiung drug-prevention referral hub (高雄市毒品防制局轉介平台)", "version": "1"},
         "components": {
@@ -154,7 +180,7 @@ def document() -> dict[str, Any]:
             },
             "/v1/outbox/status": {
                 "get": {
-                    "summary": "Every state change of the referrals the partner sent (closed loop), common status JSON",
+                    "summary": "Every state change of the referrals the partner sent (closed loop), in JSON",
                     "parameters": [cursor, limit],
                     "responses": {
                         "200": {"description": "Status updates", "headers": page_headers},
@@ -184,7 +210,8 @@ def document() -> dict[str, Any]:
                 "post": {
                     "summary": "Operators: re-run a partner's stored records through the current adapters",
                     "requestBody": _json_body(
-                        ["partner"], {"partner": {"type": "string"}, "since": {"type": "string", "format": "date-time"}}
+                        ["partner"],
+                        {"partner": {"type": "string"}, "since": {"type": "string", "format": "date-time"}},
                     ),
                     "responses": {"200": {"description": "Replay summary"}, "401": _error("Not an operator")},
                 }
@@ -213,12 +240,40 @@ def document() -> dict[str, Any]:
                     "responses": {"200": {"description": "Healthy"}, "503": {"description": "Not ready"}},
                 }
             },
-            "/metrics": {
-                "get": {
-                    "security": [],
-                    "summary": "Prometheus metrics",
-                    "responses": {"200": {"description": "text/plain exposition format"}},
+            "/v1/keys/release": {
+                "post": {
+                    "summary": "For a case system reading its topic directly: the keys of its own views",
+                    "requestBody": _json_body(
+                        ["key_ids"],
+                        {"key_ids": {"type": "array", "maxItems": 500, "items": {"type": "string"}}},
+                    ),
+                    "responses": {"200": {"description": '{"keys": [{"keyId", "key", "algorithm"}], "unknown": []}'}},
                 }
+            },
+            "/v1/audit": {
+                "get": {
+                    "summary": "Operators: every audit event about a person (FHIR AuditEvent shape), as JSON lines",
+                    "parameters": [
+                        {
+                            "name": "subject",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "A national ID or a subject id S-…",
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "application/x-ndjson"},
+                        "400": _error("Neither a valid national ID nor a subject id"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
             },
         },
     }
+    paths: dict[str, Any] = document["paths"]
+    for route in ROUTES:
+        _declare_access(paths[route.path][route.method.lower()], route)
+    return document

@@ -1,15 +1,14 @@
 """What partners pull (回傳): their assignments and the status of the referrals they sent.
 
 Rendering happens here, at pull time, in the partner's own format: topics keep only canonical events with
-personal data sealed. A cursor (partition → next offset, base64url JSON) lets a partner continue where it
-stopped; the hub keeps no per-partner state.
+personal data sealed. Each partner reads a topic of its own (``assignments.<AGENCY>``, ``status.<PARTNER>``),
+so a pull costs what the partner reads. Positions (partition → next offset) come in and go out as plain
+numbers; the gateway seals them into the partner's cursor (streams/access/cursors.py), so the hub keeps no
+per-partner state and a partner can neither forge a position nor learn anything from it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,34 +24,20 @@ from streams.vault import KeyVault
 
 MAX_BATCH = 500
 
-
-class BadCursor(ValueError):
-    pass
+Positions = dict[int, int]
 
 
 @dataclass(frozen=True)
 class Page:
     content_type: str
     body: bytes
-    next_cursor: str
+    positions: Positions
+    """Where the next page starts."""
     count: int
     disclosed: list[Disclosure] = field(default_factory=list)
     """What the page disclosed of whom, for the audit trail."""
-
-
-def decode_cursor(cursor: str | None) -> dict[int, int]:
-    if not cursor:
-        return {}
-    try:
-        loaded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return {int(partition): int(offset) for partition, offset in loaded.items()}
-    except (ValueError, binascii.Error, AttributeError) as error:
-        raise BadCursor(str(error)) from error
-
-
-def encode_cursor(positions: Mapping[int, int]) -> str:
-    text = json.dumps({str(p): o for p, o in sorted(positions.items())}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    referral_ids: list[str] = field(default_factory=list)
+    """The referrals the page is about (status changes carry no personal data, but say how a case stands)."""
 
 
 class Outbox:
@@ -60,12 +45,12 @@ class Outbox:
         self._reader = reader
         self._vault = vault
 
-    async def assignments(self, partner: str, cursor: str | None, limit: int) -> Page | None:
+    async def assignments(self, partner: str, start: Positions, limit: int) -> Page | None:
         """None when the partner receives no assignments."""
         spec = ASSIGNMENTS.get(partner)
         if spec is None:
             return None
-        records, positions = await self._reader.read(spec.name, decode_any, decode_cursor(cursor), limit, _everything)
+        records, positions = await self._reader.read(spec.name, decode_any, start, limit, _everything)
         # Assignments carry the partner's view, sealed for it; an erasure notice carries nobody.
         items = [
             outbound_item(record, self._personal(record["personal"]) if "personal" in record else None)
@@ -73,17 +58,23 @@ class Outbox:
         ]
         rendered = render_assignments(partner, items)
         return Page(
-            rendered.content_type, rendered.body, encode_cursor(positions), len(items), disclosures(partner, items)
+            rendered.content_type,
+            rendered.body,
+            positions,
+            len(items),
+            disclosures(partner, items),
+            [record["referral_id"] for _, record in records],
         )
 
-    async def status_updates(self, partner: str, cursor: str | None, limit: int) -> Page:
+    async def status_updates(self, partner: str, start: Positions, limit: int) -> Page:
         """The partner's own status feed (status.<PARTNER>): what it reads is all it pays for."""
         spec = STATUS_TOPICS.get(partner)
         if spec is None:
-            return Page("application/json", b"[]", encode_cursor(decode_cursor(cursor)), 0)
-        records, positions = await self._reader.read(spec.name, decode_any, decode_cursor(cursor), limit, _everything)
+            return Page("application/json", b"[]", dict(start), 0)
+        records, positions = await self._reader.read(spec.name, decode_any, start, limit, _everything)
         rendered = render_status_feed(records)
-        return Page(rendered.content_type, rendered.body, encode_cursor(positions), len(records))
+        referral_ids = [record["referral_id"] for _, record in records if "referral_id" in record]
+        return Page(rendered.content_type, rendered.body, positions, len(records), referral_ids=referral_ids)
 
     def _personal(self, sealed: Mapping[str, Any]) -> dict[str, Any]:
         envelope = envelopes.Sealed.from_record(dict(sealed))

@@ -8,6 +8,7 @@ aiohttp answers by dropping the connection. So the consumer is made once and rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,13 @@ Decode = Callable[[bytes], Any]
 """A record's bytes → its value: one schema's codec (``AvroCodec.decode``), or ``decode_any`` for a topic that
 carries two record types."""
 Keep = Callable[[Any], bool]
+
+STALL_SECONDS = 10.0
+"""How long a read may see no progress on records the end offsets promise before it is given up."""
+
+
+class ReaderUnavailable(RuntimeError):
+    """A read failed; the gateway answers 503 and the next read starts on a fresh consumer."""
 
 
 class TopicReader:
@@ -40,42 +48,68 @@ class TopicReader:
         return self._consumer
 
     async def read(
-        self, topic: str, decode: Decode, start: dict[int, int], limit: int | None, keep: Keep
+        self, topic: str, decode: Decode, start: Mapping[int, int], limit: int | None, keep: Keep
     ) -> tuple[list[Any], dict[int, int]]:
         """Records from ``start`` (partition → offset; missing: the beginning) to the end offsets seen now,
-        at most ``limit`` kept ones; returns them and the next position of every partition."""
+        at most ``limit`` kept ones; returns them and the next position of every partition.
+
+        Raises :class:`ReaderUnavailable` instead of answering short: a reader that silently returned empty
+        pages once made every partner's outbox look empty while the hub looked healthy. After any failure the
+        consumer is rebuilt for the next read, so one bad read cannot blind the gateway."""
         async with self._lock:
-            consumer = await self._ready()
-            partitions = [TopicPartition(topic, p) for p in sorted(await self._partitions(consumer, topic))]
-            consumer.assign(partitions)
-            begin = await consumer.beginning_offsets(partitions)
-            end = await consumer.end_offsets(partitions)
-            positions = {tp.partition: max(start.get(tp.partition, 0), begin[tp]) for tp in partitions}
-            for tp in partitions:
-                consumer.seek(tp, positions[tp.partition])
-            found: list[Any] = []
-            while limit is None or len(found) < limit:
-                pending = [tp for tp in partitions if positions[tp.partition] < end[tp]]
-                if not pending:
-                    break
-                room = None if limit is None else limit - len(found)
-                batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=room)
-                if not batches:
-                    # Offsets without records (transaction markers, compaction) still move the position.
-                    moved = {tp.partition: await consumer.position(tp) for tp in pending}
-                    if all(moved[tp.partition] <= positions[tp.partition] for tp in pending):
+            try:
+                return await self._read(topic, decode, start, limit, keep)
+            except Exception as failure:
+                await self._discard()
+                raise ReaderUnavailable(f"{topic}: {type(failure).__name__}") from failure
+
+    async def _read(
+        self, topic: str, decode: Decode, start: Mapping[int, int], limit: int | None, keep: Keep
+    ) -> tuple[list[Any], dict[int, int]]:
+        consumer = await self._ready()
+        partitions = [TopicPartition(topic, p) for p in sorted(await self._partitions(consumer, topic))]
+        consumer.assign(partitions)
+        begin = await consumer.beginning_offsets(partitions)
+        end = await consumer.end_offsets(partitions)
+        # Within what the topic holds: before its beginning (retention) is the beginning, past its end the end.
+        positions = {tp.partition: min(max(start.get(tp.partition, 0), begin[tp]), end[tp]) for tp in partitions}
+        for tp in partitions:
+            consumer.seek(tp, positions[tp.partition])
+        found: list[Any] = []
+        stalled_since: float | None = None
+        loop = asyncio.get_running_loop()
+        while limit is None or len(found) < limit:
+            pending = [tp for tp in partitions if positions[tp.partition] < end[tp]]
+            if not pending:
+                break
+            room = None if limit is None else limit - len(found)
+            batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=room)
+            if not batches:
+                # Offsets without records (transaction markers, compaction) still move the position.
+                moved = {tp.partition: await consumer.position(tp) for tp in pending}
+                if all(moved[tp.partition] <= positions[tp.partition] for tp in pending):
+                    stalled_since = stalled_since or loop.time()
+                    if loop.time() - stalled_since > STALL_SECONDS:
+                        raise TimeoutError(f"no record of {topic} arrived for {STALL_SECONDS} s")
+                    continue
+                positions.update(moved)
+            stalled_since = None
+            for tp, messages in batches.items():
+                for message in messages:
+                    if message.offset >= end[tp]:
                         break
-                    positions.update(moved)
-                for tp, messages in batches.items():
-                    for message in messages:
-                        if message.offset >= end[tp]:
-                            break
-                        positions[tp.partition] = message.offset + 1
-                        if message.value is not None:
-                            value = decode(message.value)
-                            if keep(value):
-                                found.append(value)
-            return found, positions
+                    positions[tp.partition] = message.offset + 1
+                    if message.value is not None:
+                        value = decode(message.value)
+                        if keep(value):
+                            found.append(value)
+        return found, positions
+
+    async def _discard(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
 
     @staticmethod
     async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

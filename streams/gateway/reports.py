@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,11 +12,19 @@ from adapters.outbound import Rendered
 from adapters.outbound.prosecutor_report_xml import ProgressReport, progress_report_element
 from processors.erasure.referrals import is_erased
 from processors.privacy import envelopes
+from processors.privacy.views import disclose, disclosed_fields, view_for
 from processors.progress import hours_in_period, treatment_status
 from schemas.codec import codec_for
 from streams.gateway.reader import TopicReader
 from streams.topology import REFERRAL_EVENTS, TREATMENT_HOURS
 from streams.vault import KeyVault
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    rendered: Rendered
+    disclosed: list[tuple[str, str, list[str]]]
+    """(referral id, subject id, fields) of each report, for the audit trail."""
 
 
 class ProgressReports:
@@ -24,7 +33,7 @@ class ProgressReports:
         self._vault = vault
         self._ledger = ledger
 
-    async def render(self, partner: str, period: str) -> Rendered:
+    async def render(self, partner: str, period: str) -> ReportPage:
         entries = {
             e["referral_id"]: e
             for e in self._ledger()
@@ -49,6 +58,8 @@ class ProgressReports:
             lambda value: value["referral_id"] in entries and value["period"] == period,
         )
         root = ET.Element("處遇進度報告清單", {"期間": period})
+        view = view_for(partner, "DEFERRED_PROSECUTION")
+        disclosed: list[tuple[str, str, list[str]]] = []
         issued_at = datetime.now(UTC)
         for referral_id in sorted(latest):
             event = latest[referral_id]
@@ -70,6 +81,8 @@ class ProgressReports:
                 issued_at=issued_at,
             )
             root.append(progress_report_element(report, personal))
+            shown, _ = disclose(view, personal, {})
+            disclosed.append((referral_id, event["subject_id"], disclosed_fields(view, shown, {})))
         ET.indent(root, space="  ")
         body = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-        return Rendered("application/xml; charset=utf-8", body.encode())
+        return ReportPage(Rendered("application/xml; charset=utf-8", body.encode()), disclosed)

@@ -13,7 +13,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
-from processors import intake
+from processors import ids, intake
 from processors.ledger import plan_routing
 from processors.privacy import envelopes, pseudonyms
 from schemas.codec import codec_for
@@ -44,6 +44,7 @@ def build(count: int, received_at: datetime | None = None) -> Backlog:
         subject_id = pseudonyms.new_subject_id()
         event = intake.referral_event(
             record,
+            referral=ids.referral_id(events.SECRET, "POLICE", record.partner_ref),
             source="POLICE",
             submission_id=f"SUB-BENCH-{ref}",
             inbound_format="POLICE_CSV",

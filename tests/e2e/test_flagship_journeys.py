@@ -311,7 +311,7 @@ def test_deferred_prosecution_accept_breach_and_the_treatment_start_gap(timed_hu
     [met] = sla_events(hub, clock_event(referral_id, "DP_ACCEPT", "MET", "HOSP_CGMH"))
     assert met["late"] is True
 
-    with urllib.request.urlopen(hub.url + "/metrics", timeout=30) as response:
+    with urllib.request.urlopen(hub.metrics_url, timeout=30) as response:
         metrics = response.read().decode()
     for series in (
         'refhub_sla_events_total{clock="DP_ACCEPT",partner="HOSP_CGMH",type="BREACH"} 1.0',

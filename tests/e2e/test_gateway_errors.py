@@ -70,7 +70,7 @@ def test_health_and_metrics(hub: HubProcess) -> None:
     assert status == 200 and health["ok"] is True
     import urllib.request
 
-    with urllib.request.urlopen(hub.url + "/metrics", timeout=10) as response:
+    with urllib.request.urlopen(hub.metrics_url, timeout=10) as response:
         text = response.read().decode()
     # Declared on every process, whether or not anything has happened yet (labelled series appear on first use).
     for declared in (
@@ -84,6 +84,8 @@ def test_health_and_metrics(hub: HubProcess) -> None:
         assert f"# TYPE {declared}" in text, declared
     table_status, _ = hub.get("/table", None)
     assert table_status == 404, "the built-in /table endpoint must stay off"
+    metrics_status, _ = hub.get("/metrics", hub.token("POLICE"))
+    assert metrics_status == 404, "per-partner counters are not served on the partners' port"
 
 
 def test_an_id_typed_into_the_wrong_field_is_never_echoed_in_clear(hub: HubProcess) -> None:
@@ -105,8 +107,10 @@ def test_an_id_typed_into_the_wrong_field_is_never_echoed_in_clear(hub: HubProce
 def test_the_clock_of_a_real_deployment_cannot_be_moved(hub: HubProcess) -> None:
     body = b'{"advance_seconds": 86400}'
     code, answer = hub.post("/v1/admin/clock", body, "application/json", hub.token("POLICE"))
-    assert code == 401 and answer["error"] == "UNAUTHENTICATED"
+    assert code == 403 and answer["error"] == "FORBIDDEN"
     code, answer = hub.post("/v1/admin/clock", body, "application/json", hub.token("OPERATOR"))
     assert code == 409 and answer["error"] == "CLOCK_NOT_MOVABLE"
     code, answer = hub.get("/v1/admin/clock", None)
+    assert code == 401, "the clock answers operators only"
+    code, answer = hub.get("/v1/admin/clock", hub.token("OPERATOR"))
     assert code == 200 and answer["movable"] is False

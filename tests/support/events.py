@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from adapters.base import InboundReferral, Person, Place
-from processors import intake
+from processors import ids, intake
 from processors.privacy import envelopes
 
 SECRET = b"unit-test-lookup-secret"
@@ -41,6 +41,7 @@ def event(record: InboundReferral | None = None, *, version: int = 1) -> dict[st
     key = envelopes.new_data_key()
     return intake.referral_event(
         record,
+        referral=ids.referral_id(SECRET, "POLICE", record.partner_ref),
         source="POLICE",
         submission_id="SUB-1",
         inbound_format="POLICE_CSV",

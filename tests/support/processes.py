@@ -69,6 +69,7 @@ class HubProcess:
     broker: Broker
     work_dir: Path
     web_port: int = field(default_factory=free_port)
+    metrics_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     starts: int = 0
@@ -77,6 +78,10 @@ class HubProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
 
     @property
     def dev_tokens_file(self) -> Path:
@@ -94,6 +99,7 @@ class HubProcess:
             **os.environ,
             "REFHUB_BROKER": self.broker.bootstrap,
             "REFHUB_WEB_PORT": str(self.web_port),
+            "REFHUB_METRICS_PORT": str(self.metrics_port),
             "REFHUB_DATA_DIR": str(self.work_dir / "data"),
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
             "REFHUB_ENVIRONMENT": "local",

@@ -12,6 +12,7 @@ from adapters.bureau_json import SERVICE_TYPES
 from processors import ids
 from processors.privacy import declaration as decl
 from processors.privacy.views import default_declaration
+from tests.contract.outbound.samples import fixture_referral_id
 
 SUBJECT_ID: Final = "S-0d4f6a7b8c9e1a2b3c4d5e6f"
 
@@ -106,7 +107,7 @@ NOTICE_PARTNERS: Final = ("SOCIAL", "EDU", "LABOUR", "HOSP_KSPH", "PROS_KS")
 def assignment(destination: str, kind: str, service_type: str | None = None) -> dict[str, Any]:
     """The Assignment record the router would build, before any view: every attribute the inventory knows."""
     source, partner_ref, rule, legal_basis, priority = KIND_FACTS[kind]
-    referral_id = ids.referral_id(source, partner_ref)
+    referral_id = fixture_referral_id(source, partner_ref)
     attributes = dict(ATTRIBUTES)
     if destination == "YOUTH_COUNSEL":
         attributes |= {"in_school": "N", "proposed_dispatch": "YOUTH_COUNSEL"}
@@ -141,7 +142,7 @@ def assignment(destination: str, kind: str, service_type: str | None = None) -> 
 def erasure_notice(destination: str, kind: str = "CHILD_PROTECTION") -> dict[str, Any]:
     """The ErasureNotice telling ``destination`` to delete its copy of :func:`assignment`'s referral."""
     source, partner_ref, *_ = KIND_FACTS[kind]
-    referral_id = ids.referral_id(source, partner_ref)
+    referral_id = fixture_referral_id(source, partner_ref)
     return {
         # A hash, as ids.* makes them: the order's number (a juvenile case number) must not reach the agencies.
         "notice_id": "N-" + hashlib.sha256(f"{referral_id}\x1f{destination}\x1fORDER".encode()).hexdigest()[:24],

@@ -1,0 +1,58 @@
+"""Whether this worker may take traffic (/healthz), and the API's own description (/openapi.json)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from streams.gateway import openapi
+from streams.gateway.auth import Caller
+from streams.gateway.guard import answer
+
+if TYPE_CHECKING:
+    from streams.hub import Hub
+
+BROKER_PROBE_SECONDS = 3.0
+
+
+def serving(hub: Hub) -> bool:
+    """Keys, credentials and tables are loaded: the gateway can tell a first submission from an amendment and a
+    partner from a stranger."""
+    return hub.vault.ready.is_set() and hub.credential_follower.ready.is_set() and has_partitions(hub)
+
+
+def has_partitions(hub: Hub) -> bool:
+    app: Any = hub.app
+    try:
+        assigned = app.consumer.assignment()
+    except Exception:
+        return False
+    return bool(assigned) and not app.rebalancing and app.tables.recovery.completed.is_set()
+
+
+async def healthz(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
+    """200 only when the broker answers and this worker holds its partitions with their tables restored."""
+    checks = {
+        "broker": await _broker_reachable(hub),
+        "partitions": has_partitions(hub),
+        "vault": hub.vault.ready.is_set(),
+        "credentials": hub.credential_follower.ready.is_set(),
+    }
+    ok = all(checks.values())
+    return answer({"ok": ok, "checks": checks}, status=200 if ok else 503)
+
+
+async def openapi_document(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
+    return answer(openapi.document())
+
+
+async def _broker_reachable(hub: Hub) -> bool:
+    try:
+        producer: Any = hub.app.producer
+        client = producer._ensure_producer().client
+        await asyncio.wait_for(client.fetch_all_metadata(), BROKER_PROBE_SECONDS)
+    except Exception:
+        return False
+    return True

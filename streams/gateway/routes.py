@@ -1,0 +1,101 @@
+"""Every route of the gateway, declared once: method, path, who may call it, and why it exists.
+
+The declaration drives three things: the gate every request passes (streams/gateway/auth.py), the OpenAPI
+document's security and refusal answers, and the test that walks every route with every kind of caller. A
+route not declared here is not served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streams.access.roles import Access
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    access: Access
+    summary: str
+    purpose: str
+    """Why personal data may cross this route (the audit event's purpose of use), or what the call is for."""
+
+
+SUBMISSIONS = Route(
+    "POST",
+    "/v1/submissions",
+    Access.PARTNER,
+    "Post a partner's own file; 202 + receipt once every record is durable",
+    "受理轉介 (毒品危害防制條例第2條之1)",
+)
+REFERRAL = Route(
+    "GET",
+    "/v1/referrals/{referral_id}",
+    Access.SOURCE,
+    "A referral's state per destination (its source partner and operators)",
+    "轉介追蹤 (毒品危害防制條例第2條之1第1項第6款)",
+)
+ASSIGNMENTS = Route(
+    "GET",
+    "/v1/outbox/assignments",
+    Access.PARTNER,
+    "The partner's assignments and erasure notices, in its own format",
+    "派案 (各轉介之法律依據)",
+)
+STATUS = Route(
+    "GET",
+    "/v1/outbox/status",
+    Access.PARTNER,
+    "What became of the referrals the partner sent (and a court's ERASURE_COMPLETED answers)",
+    "閉環回覆 (毒品危害防制條例第2條之1)",
+)
+REPORTS = Route(
+    "GET",
+    "/v1/outbox/reports",
+    Access.PARTNER,
+    "A prosecutors' office's monthly progress reports (處遇進度報告)",
+    "緩起訴處遇進度 (刑事訴訟法第253條之2)",
+)
+KEY_RELEASE = Route(
+    "POST",
+    "/v1/keys/release",
+    Access.PARTNER,
+    "The keys of the partner's own per-destination views, for a case system reading its topic directly",
+    "派案 (各轉介之法律依據)",
+)
+REPLAY = Route(
+    "POST",
+    "/v1/admin/replay",
+    Access.OPERATOR,
+    "Re-run a partner's stored records through the current adapters",
+    "維運：轉換程式修正後重新處理",
+)
+CLOCK_READ = Route("GET", "/v1/admin/clock", Access.OPERATOR, "The hub's clock", "維運：時鐘查詢")
+CLOCK_MOVE = Route(
+    "POST", "/v1/admin/clock", Access.OPERATOR, "Move a test deployment's clock forward", "測試：推進時鐘"
+)
+AUDIT = Route(
+    "GET",
+    "/v1/audit",
+    Access.OPERATOR,
+    "Who saw a person's data, when, and which fields (JSON lines)",
+    "稽核 (個人資料保護法第18條)",
+)
+OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
+HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker may take traffic", "健康檢查")
+
+ROUTES: tuple[Route, ...] = (
+    SUBMISSIONS,
+    REFERRAL,
+    ASSIGNMENTS,
+    STATUS,
+    REPORTS,
+    KEY_RELEASE,
+    REPLAY,
+    CLOCK_READ,
+    CLOCK_MOVE,
+    AUDIT,
+    OPENAPI,
+    HEALTH,
+)
