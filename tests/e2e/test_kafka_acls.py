@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 
 from schemas.codec import decode_any
-from streams.topology import ALL_TOPICS
+from streams.topology import ALL_TOPICS, CHANGELOGS
 from tests.support import police
 from tests.support.processes import REPO, HubProcess
 from tests.support.secured_broker import SecuredBroker, acls_command
@@ -132,7 +132,7 @@ def test_partner_reads_its_own_topic_and_is_refused_the_others(secured: SecuredB
     began = time.monotonic()
     created = create_topics(hub_settings)
     TIMINGS["topics provisioned"] = time.monotonic() - began
-    assert sorted(created) == sorted(spec.name for spec in ALL_TOPICS)
+    assert sorted(created) == sorted(spec.name for spec in (*ALL_TOPICS, *CHANGELOGS))
 
     hub = HubProcess(
         broker=secured,
