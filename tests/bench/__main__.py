@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from streams.secrets import load_secrets
 from streams.settings import Settings
 from tests.bench import adapters, plain_loop, referral_backlog, router_backlog, sla_ticks
 from tests.support import police
@@ -98,7 +99,8 @@ def main() -> None:
             hub.stop()
             # The router alone and its plain-loop baseline, on the same backlog, one after the other (never
             # at the same time: they would share the CPUs).
-            backlog = referral_backlog.build(BACKLOG_REFERRALS)
+            secrets = load_secrets(Settings(secrets_file=hub.work_dir / "secrets.json"))
+            backlog = referral_backlog.build(BACKLOG_REFERRALS, secrets)
             plain = plain_loop.measure(broker.bootstrap, backlog, Settings())
             router = router_backlog.measure(hub, backlog)
         finally:

@@ -1,7 +1,10 @@
 """A backlog of canonical referral events, encoded exactly as the gateway writes them, produced onto a topic.
 
 The events are built through the real intake code (tests/support/events.py's record, one subject and one data
-key per referral, the personal block sealed), so each is the size of a real POLICE child-protection event.
+key per referral, the personal block sealed), so each is the size of a real POLICE child-protection event. Each
+subject's data key goes on ``subjects.keys`` wrapped under the hub's master key, as the gateway would have
+written it: the router opens the personal block to seal each destination's view, and a referral whose subject
+has no key is taken for one erased before routing.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from processors import ids, intake
 from processors.ledger import plan_routing
 from processors.privacy import envelopes, pseudonyms
 from schemas.codec import codec_for
-from streams.topology import ASSIGNMENTS, REFERRAL_EVENTS, REFERRAL_STATUS
+from streams.secrets import HubSecrets
+from streams.topology import ASSIGNMENTS, REFERRAL_EVENTS, REFERRAL_STATUS, SUBJECT_KEYS
 from tests.support import events, police
 
 
@@ -26,6 +30,8 @@ class Backlog:
     records: list[tuple[bytes, bytes]]
     """(key, value) as on ``referrals.events``: key = referral id, value = Avro single-object encoded."""
     referral_ids: frozenset[str]
+    keys: list[tuple[bytes, bytes]]
+    """(key id, wrapped DataKey record) for ``subjects.keys``."""
     outputs_per_referral: dict[str, int]
     """Output topic → records the router writes there per referral (assignments and ROUTED statuses)."""
 
@@ -34,14 +40,33 @@ class Backlog:
         return sum(len(value) for _, value in self.records) / len(self.records)
 
 
-def build(count: int, received_at: datetime | None = None) -> Backlog:
+def build(count: int, secrets: HubSecrets, received_at: datetime | None = None) -> Backlog:
     codec = codec_for(REFERRAL_EVENTS.schema)
+    key_codec = codec_for(SUBJECT_KEYS.schema)
     received = received_at or datetime.now(UTC)
     records: list[tuple[bytes, bytes]] = []
+    keys: list[tuple[bytes, bytes]] = []
     first: dict[str, Any] | None = None
     for n, ref in enumerate(police.fresh_refs(count), start=1):
         record = events.inbound(ref, record_no=n)
         subject_id = pseudonyms.new_subject_id()
+        data_key = envelopes.new_data_key()
+        nonce, wrapped = envelopes.wrap_key(secrets.master_key, subject_id, data_key)
+        keys.append(
+            (
+                subject_id.encode(),
+                key_codec.encode(
+                    {
+                        "key_id": subject_id,
+                        "nonce": nonce,
+                        "wrapped_key": wrapped,
+                        "created_at": received,
+                        "master_key_version": secrets.current_master_version,
+                        "names": [],
+                    }
+                ),
+            )
+        )
         event = intake.referral_event(
             record,
             referral=ids.referral_id(events.SECRET, "POLICE", record.partner_ref),
@@ -52,7 +77,7 @@ def build(count: int, received_at: datetime | None = None) -> Backlog:
             subject_id=subject_id,
             version=1,
             digest=intake.content_digest(events.SECRET, "POLICE", record),
-            personal=envelopes.seal_json(envelopes.new_data_key(), subject_id, intake.personal_fields(record)),
+            personal=envelopes.seal_json(data_key, subject_id, intake.personal_fields(record)),
         )
         first = first or event
         records.append((event["referral_id"].encode(), codec.encode(event)))
@@ -63,7 +88,7 @@ def build(count: int, received_at: datetime | None = None) -> Backlog:
         topic = ASSIGNMENTS[assignment["destination"]].name
         outputs[topic] = outputs.get(topic, 0) + 1
     outputs[REFERRAL_STATUS.name] = len(plan.statuses)
-    return Backlog(records, frozenset(key.decode() for key, _ in records), outputs)
+    return Backlog(records, frozenset(key.decode() for key, _ in records), keys, outputs)
 
 
 def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:

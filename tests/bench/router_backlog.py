@@ -17,7 +17,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.codec import decode_any
-from streams.topology import REFERRAL_EVENTS
+from streams.topology import REFERRAL_EVENTS, SUBJECT_KEYS
 from tests.bench.referral_backlog import Backlog, produce
 from tests.support.processes import HubProcess
 
@@ -117,7 +117,8 @@ def measure(hub: HubProcess, backlog: Backlog, timeout: float = 900.0) -> dict[s
     watcher = OutputWatcher(bootstrap, sorted(backlog.outputs_per_referral), expected, timeout)
     watcher.start()
     try:
-        preload_seconds = produce(bootstrap, REFERRAL_EVENTS.name, backlog.records)
+        preload_seconds = produce(bootstrap, SUBJECT_KEYS.name, backlog.keys)
+        preload_seconds += produce(bootstrap, REFERRAL_EVENTS.name, backlog.records)
         started_at = time.time()
         start_seconds = hub.start()
         reached_at = _wait(hub, watcher)
