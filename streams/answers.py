@@ -67,14 +67,15 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
         )
         return
     this = outbox.cause()
-    promised = outbox.pending(hub.clocks.get(referral_id), this) or []
+    change = sla.ClockChange(hub, referral_id)
+    promised = outbox.pending(change.original, this) or []
     if plan.changed:
         hub.ledger[referral_id] = plan.entry
     # Run on a repeat too: the ledger and the clocks are two changelogs, and a crash may have kept only the
     # first. Meeting a clock twice changes nothing; what the first pass sent comes from the outbox.
     meeting = plan.statuses if plan.changed else _current(plan.entry, update["event_id"], plan.statuses)
-    fresh = sla.sla_outputs(referral_id, _clocks_after(hub, plan.entry, meeting, plan.assignments))
-    sla.seal(hub, referral_id, this, fresh)
+    fresh = sla.sla_outputs(referral_id, _clocks_after(change, plan.entry, meeting, plan.assignments))
+    change.commit(this, fresh)
     if plan.changed or fresh:
         await hub.app.producer.flush()
     if plan.changed:
@@ -104,10 +105,9 @@ def _current(entry: LedgerEntry, event_id: str, statuses: list[dict[str, Any]]) 
 
 
 def _clocks_after(
-    hub: Hub, entry: LedgerEntry, statuses: list[dict[str, Any]], assignments: list[dict[str, Any]]
+    change: sla.ClockChange, entry: LedgerEntry, statuses: list[dict[str, Any]], assignments: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Clocks follow the answer: states meet or stop them; a dispatch meets SOCIAL's; a new target gets its own."""
-    referral_id = entry["referral_id"]
     events: list[dict[str, Any]] = []
     if assignments:
         open_routes = [
@@ -118,12 +118,12 @@ def _clocks_after(
         template = entry["template"]
         event_like = {**template, "received_at": datetime.fromisoformat(template["received_at"])}
         routed_at: datetime = assignments[0]["routed_at"]
-        events += sla.keep(hub, referral_id, sla.started(hub, event_like, open_routes, routed_at))
+        events += change.apply(change.started(event_like, open_routes, routed_at))
     changes = [(s["destination"], s["state"], s["at"]) for s in statuses]
     changes += [
         (s["by"], DISPATCHED, s["at"]) for s in statuses if s["state"] == State.ROUTED and s.get("rule") == "DISPATCH"
     ]
-    events += sla.after_states(hub, referral_id, changes)
+    events += change.after_states(changes)
     return events
 
 

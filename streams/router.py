@@ -68,12 +68,14 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
         await _superseded(hub, event)
         return
     routed_at: datetime = plan.assignments[0]["routed_at"]
-    clocks = sla.started(hub, event, [(a["destination"], a["copy"]) for a in plan.assignments], routed_at)
+    change = sla.ClockChange(hub, referral_id)
+    clocks = change.started(event, [(a["destination"], a["copy"]) for a in plan.assignments], routed_at)
     if plan.first_time:
         hub.ledger[referral_id] = plan.entry
         if event["kind"] == "LECTURE":
             hub.lectures[event["subject_id"]] = [*(hub.lectures.get(event["subject_id"]) or []), referral_id]
-    sla_events = sla.keep(hub, referral_id, clocks)
+    sla_events = change.apply(clocks)
+    change.commit()
     if plan.first_time or clocks.clocks is not None:
         # The table writes must be durable before the outputs exist (see module docstring).
         await hub.app.producer.flush()

@@ -36,42 +36,57 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def keep(hub: Hub, referral_id: str, plan: ClockPlan) -> list[dict[str, Any]]:
-    """Write a clock plan's new value (in the caller's stream context) and index it; returns its events."""
-    if plan.clocks is not None:
-        hub.clocks[referral_id] = outbox.carried(plan.clocks, hub.clocks.get(referral_id))
-        hub.clock_index.schedule(referral_id, plan.clocks)
-        for event in plan.events:
-            metrics.count_sla_event(event)
-    return list(plan.events)
+class ClockChange:
+    """One message's change to one referral's clocks, written to the table once (:meth:`commit`).
 
+    One write per message, not one per step: a clock check that warned, then stopped the clocks of an expired
+    delivery, then kept its outbox, used to write the key three times; a worker killed between those changelog
+    records could keep the warned clock and lose the outbox that promised the WARNING, and the redelivered check
+    then found the clock already warned and sent nothing (1 run in 5 of the kill -9 test lost a warning)."""
 
-def started(hub: Hub, event: Mapping[str, Any], routes: Iterable[tuple[str, bool]], routed_at: datetime) -> ClockPlan:
-    return referral_clocks.start_clocks(
-        hub.clocks.get(event["referral_id"]), event, list(routes), routed_at, hub.policy, hub.calendar
-    )
+    def __init__(self, hub: Hub, referral_id: str) -> None:
+        self._hub = hub
+        self.referral_id = referral_id
+        self.original: Any = hub.clocks.get(referral_id)
+        self.current: ReferralClocks | None = self.original
+        self.changed = False
 
-
-def after_states(hub: Hub, referral_id: str, changes: Iterable[tuple[str, str, datetime]]) -> list[dict[str, Any]]:
-    """Meet or stop clocks for each (destination, state, at), in order; writes the table once."""
-    current: ReferralClocks | None = hub.clocks.get(referral_id)
-    events: list[dict[str, Any]] = []
-    changed = False
-    for destination, state, at in changes:
-        if current is None:
-            break
-        plan = referral_clocks.on_state(current, destination, state, at, hub.policy)
+    def apply(self, plan: ClockPlan) -> list[dict[str, Any]]:
+        """Take a plan's new value (not yet written); returns its events."""
         if plan.clocks is not None:
-            current, changed = plan.clocks, True
-        events.extend(plan.events)
-    return keep(hub, referral_id, ClockPlan(clocks=current if changed else None, events=events, expire=[]))
+            self.current, self.changed = plan.clocks, True
+            for event in plan.events:
+                metrics.count_sla_event(event)
+        return list(plan.events)
 
+    def started(self, event: Mapping[str, Any], routes: Iterable[tuple[str, bool]], routed_at: datetime) -> ClockPlan:
+        return referral_clocks.start_clocks(
+            self.current, event, list(routes), routed_at, self._hub.policy, self._hub.calendar
+        )
 
-def seal(hub: Hub, referral_id: str, this: str | None, outputs: list[Output]) -> None:
-    """Keep what this message is about to send in the referral's clock value (see streams/outbox.py)."""
-    value = hub.clocks.get(referral_id)
-    if outputs and value is not None:
-        hub.clocks[referral_id] = outbox.sealed(value, this, outputs)
+    def after_states(self, changes: Iterable[tuple[str, str, datetime]]) -> list[dict[str, Any]]:
+        """Meet or stop clocks for each (destination, state, at), in order."""
+        events: list[dict[str, Any]] = []
+        for destination, state, at in changes:
+            if self.current is None:
+                break
+            events += self.apply(referral_clocks.on_state(self.current, destination, state, at, self._hub.policy))
+        return events
+
+    def commit(self, this: str | None = None, outputs: list[Output] | None = None) -> None:
+        """Write the new value, with what this message is about to send in its outbox (see streams/outbox.py),
+        in one changelog record; nothing when nothing changed and nothing is promised."""
+        promised = outputs or []
+        if not self.changed and not (promised and self.original is not None):
+            return
+        if self.changed:
+            assert self.current is not None, "a plan that changed the clocks has a value"
+            value = outbox.carried(self.current, self.original)
+        else:
+            value = self.original
+        self._hub.clocks[self.referral_id] = outbox.sealed(value, this, promised)
+        if self.changed:
+            self._hub.clock_index.schedule(self.referral_id, self.current)
 
 
 async def _resend_check(hub: Hub, referral_id: str, promised: list[Output]) -> None:
@@ -131,8 +146,9 @@ async def check_one(hub: Hub, referral_id: str) -> None:
         await _resend_check(hub, referral_id, promised)
         return
     now = hub.clock.now()
+    change = ClockChange(hub, referral_id)
     plan = referral_clocks.check_due(clocks, now, hub.policy, hub.calendar)
-    events = keep(hub, referral_id, plan)
+    events = change.apply(plan)
     statuses: list[dict[str, Any]] = []
     entry: LedgerEntry | None = hub.ledger.get(referral_id)
     if referrals.is_erased(entry):
@@ -144,16 +160,16 @@ async def check_one(hub: Hub, referral_id: str) -> None:
             statuses.extend(expiry.statuses)
         hub.ledger[referral_id] = entry
         # The expired deliveries' other clocks stop with them.
-        events += after_states(hub, referral_id, [(s["destination"], s["state"], s["at"]) for s in statuses])
-    hub.clock_index.schedule_after_check(referral_id, hub.clocks.get(referral_id), now)
+        events += change.after_states([(s["destination"], s["state"], s["at"]) for s in statuses])
     outputs = sla_outputs(referral_id, events)
     outputs += status_outputs(statuses)
     if entry is not None:
         outputs += [
             (JOURNEY_STEPS.name, entry["subject_id"], journeys.state_step(entry["subject_id"], s)) for s in statuses
         ]
+    change.commit(this, outputs)
+    hub.clock_index.schedule_after_check(referral_id, change.current, now)
     if outputs:
-        seal(hub, referral_id, this, outputs)
         await hub.app.producer.flush()
     await outbox.send(hub.topics, outputs)
 
@@ -165,14 +181,17 @@ async def record_hours(hub: Hub, hours: Mapping[str, Any]) -> None:
     if await resent(hub, referral_id, this):
         return
     outputs: list[Output] = []
-    clocks = hub.clocks.get(referral_id)
-    if clocks is not None:
-        events = keep(hub, referral_id, referral_clocks.on_report(clocks, hours["period"], hours["received_at"]))
-        outputs = sla_outputs(referral_id, events)
+    change = ClockChange(hub, referral_id)
+    if change.current is not None:
+        outputs = sla_outputs(
+            referral_id,
+            change.apply(referral_clocks.on_report(change.current, hours["period"], hours["received_at"])),
+        )
     step = journeys.treatment_hours_step(hours)
     outputs.append((JOURNEY_STEPS.name, step["subject_id"], step))
+    # Only clock events need the outbox: the journey step alone is made again, the same, by a redelivery.
+    change.commit(this, outputs if len(outputs) > 1 else [])
     if len(outputs) > 1:
-        seal(hub, referral_id, this, outputs)
         await hub.app.producer.flush()
     await outbox.send(hub.topics, outputs)
 
