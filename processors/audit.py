@@ -96,16 +96,18 @@ def decided(
     purpose: str,
     entities: Iterable[Mapping[str, Any]],
     observer: str = HUB,
+    who: Mapping[str, Any] = HUB_AGENT,
 ) -> dict[str, Any]:
     """An audit event of the hub's own agents: its id is derived from ``parts`` (the decision's own ids), so a
-    redelivered message re-sends the same event, and its time is the decision's, not the redelivery's."""
+    redelivered message re-sends the same event, and its time is the decision's, not the redelivery's. ``who``
+    is the hub itself, or the partner whose answer the agent applied."""
     return audit_event(
         event_id=ids.audit_event_id(type_, subtype, *parts),
         type_=type_,
         subtype=subtype,
         action=action,
         recorded=recorded,
-        who=HUB_AGENT,
+        who=who,
         purpose=purpose,
         entities=entities,
         observer=observer,
@@ -171,3 +173,22 @@ def _fhir_entity(named: Mapping[str, Any]) -> dict[str, Any]:
 def _fhir_id(event_id: str) -> str:
     # FHIR ids are [A-Za-z0-9\-\.]{1,64}.
     return "".join(c if c.isalnum() or c in "-." else "-" for c in event_id)[:64]
+
+
+def status_change(status: Mapping[str, Any], subject_id: str, purpose: str) -> dict[str, Any]:
+    """A lifecycle transition (狀態異動) as an audit event: who moved which delivery of whose referral to what."""
+    by = status["by"]
+    return decided(
+        status["event_id"],
+        type_=STATUS_CHANGE,
+        subtype=f"status.{str(status['state']).lower()}",
+        action="U",
+        recorded=status["at"],
+        purpose=purpose,
+        entities=[
+            entity(subject_id, "SUBJECT"),
+            entity(status["referral_id"], "REFERRAL"),
+            entity(status["destination"], "PARTNER"),
+        ],
+        who=HUB_AGENT if by == HUB else agent(by, "PARTNER"),
+    )

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
+from processors import audit
 from processors.dead_letters import NOTHING_SEALED, dead_letter
 from processors.erasure import referrals
 from processors.ledger import LedgerEntry, UpdateRefused, plan_update
 from processors.lifecycle import TERMINAL, State
 from streams import disclosure, journeys, metrics, outbox, sla
+from streams.audit import output as audit_output
+from streams.outbox import Output
 from streams.statuses import status_outputs
 from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_UPDATES
 
@@ -85,8 +88,21 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
     for assignment in disclosure.for_destinations(hub.vault, plan.assignments).assignments:
         await hub.topics[ASSIGNMENTS[assignment["destination"]].name].send(key=key, value=assignment)
     await outbox.send(hub.topics, status_outputs(plan.statuses))
+    await outbox.send(hub.topics, _status_audit(plan.entry, plan.statuses))
     await outbox.send(hub.topics, clock_events)
     await journeys.send_state_steps(hub, plan.entry["subject_id"], plan.statuses)
+
+
+def _status_audit(entry: LedgerEntry, statuses: list[dict[str, Any]]) -> list[Output]:
+    return [
+        audit_output(audit.status_change(s, entry["subject_id"], _basis(entry, s["destination"]))) for s in statuses
+    ]
+
+
+def _basis(entry: LedgerEntry, destination: str) -> str:
+    delivery = entry["destinations"].get(destination)
+    legal_basis = delivery["route"]["legal_basis"] if delivery is not None and "route" in delivery else None
+    return legal_basis or "毒品危害防制條例第2條之1"
 
 
 def _current(entry: LedgerEntry, event_id: str, statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:

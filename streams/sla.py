@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
+from processors import audit
 from processors.erasure import referrals
 from processors.ledger import LedgerEntry, plan_expiry
 from processors.sla import referral_clocks
 from processors.sla.referral_clocks import ClockPlan, ReferralClocks
 from streams import journeys, metrics, outbox
+from streams.audit import output as audit_output
 from streams.due import OwnedDueIndex, owned_partitions
 from streams.outbox import Output
 from streams.statuses import status_outputs
@@ -164,6 +166,9 @@ async def check_one(hub: Hub, referral_id: str) -> None:
     outputs = sla_outputs(referral_id, events)
     outputs += status_outputs(statuses)
     if entry is not None:
+        outputs += [
+            audit_output(audit.status_change(s, entry["subject_id"], "毒品危害防制條例第2條之1")) for s in statuses
+        ]
         outputs += [
             (JOURNEY_STEPS.name, entry["subject_id"], journeys.state_step(entry["subject_id"], s)) for s in statuses
         ]

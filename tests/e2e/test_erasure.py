@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,7 @@ def _roll_segments(hub: HubProcess, topic: str) -> None:
 
 
 def test_an_erasure_order_erases_everything_and_answers_the_court(hub: HubProcess, tmp_path: Path) -> None:
+    began = datetime.now(UTC).isoformat()
     rng = random.Random(8301)
     youth, other = police.person(rng), police.person(rng)
     youth_phone, other_phone = "0977123456", "0966123456"
@@ -228,8 +230,11 @@ def test_an_erasure_order_erases_everything_and_answers_the_court(hub: HubProces
     assert youths and not [f for f in youths if opened(f.envelope, keys)]
 
     # -- replay skips them; a re-send is refused; a new record is a new person ------------------------------
-    replayed = hub.cli("replay", "--partner", "POLICE", "--url", hub.url)
+    replayed = hub.cli("replay", "--partner", "POLICE", "--since", began, "--url", hub.url)
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    summary = json.loads(replayed.stdout)
+    assert summary["unreadable"] >= 3, "the youth's two raw records and their dead letter are shredded"
+    assert summary["accepted"] == 0, summary
     status, again = hub.post("/v1/submissions", police.to_csv([cp]), "text/csv", token(hub, "POLICE"))
     assert status == 202 and again["rejected"] and again["rejected"][0]["code"] == "ERASED"
     time.sleep(2)
@@ -246,6 +251,15 @@ def test_an_erasure_order_erases_everything_and_answers_the_court(hub: HubProces
         assert code == 200 and shown["erased"] is True
     after_restart = _pull(hub, "SOCIAL", "assignments")
     assert youth.name.encode() not in after_restart and other.name.encode() in after_restart
+
+    # -- the audit trail still shows who saw the youth's data, and the erasure, never the person -------------
+    trail = hub.cli("audit", "--subject", youth.national_id, "--url", hub.url)
+    assert trail.returncode == 0, trail.stdout + trail.stderr
+    events = [json.loads(line) for line in trail.stdout.splitlines()]
+    assert {"DISCLOSURE", "ROUTING", "ERASURE"} <= {e["type"] for e in events}
+    pulled = [e for e in events if e["subtype"] == "outbox.assignments" and e["agent"]["who"] == "SOCIAL"]
+    assert pulled and any("personal.name" in n["fields"] for e in pulled for n in e["entities"])
+    assert youth.national_id not in trail.stdout and youth.name not in trail.stdout
 
     # -- an order for a person the hub never saw ---------------------------------------------------------------
     stranger = police.person(rng)
