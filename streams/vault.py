@@ -1,10 +1,10 @@
 """The key vault: subject lookup (HMAC → subject id) and wrapped data keys, kept on two compacted topics.
 
-Every hub process reads both topics to the end before it serves, then keeps tailing them, so a subject
-created by another process is found. New entries are written (and acknowledged by the broker) before
+Every hub process reads both topics to the end before it serves, then keeps tailing them (streams/follow.py),
+so a subject created by another process is found. New entries are written (and acknowledged by the broker) before
 they are used: a sealed envelope never exists whose key is not durable. An erasure writes tombstones and
 forgets the keys at once in this process; the others forget them as their tail reaches the tombstones, and
-:meth:`KeyVault.sync` lets a decision that must not miss a recent write wait until the tail has caught up.
+``sync`` lets a decision that must not miss a recent write wait until the tail has caught up.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from processors.privacy import envelopes, pseudonyms
 from schemas.codec import codec_for
+from streams.follow import Batches, TopicFollower
 from streams.secrets import HubSecrets
 from streams.topology import SUBJECT_KEYS, SUBJECT_LOOKUP
 
@@ -37,7 +36,7 @@ class SubjectKey:
     created: bool
 
 
-class KeyVault:
+class KeyVault(TopicFollower):
     def __init__(
         self,
         secrets: HubSecrets,
@@ -45,9 +44,8 @@ class KeyVault:
         publish: Publish,
         client_options: Mapping[str, Any] | None = None,
     ) -> None:
+        super().__init__((SUBJECT_LOOKUP.name, SUBJECT_KEYS.name), bootstrap_servers, client_options, "refhub-vault")
         self._secrets = secrets
-        self._bootstrap = bootstrap_servers
-        self._client_options = dict(client_options or {})  # security (streams/kafka_client.py)
         self._publish = publish
         self._links: dict[str, str] = {}
         self._keys: dict[str, bytes] = {}
@@ -55,73 +53,13 @@ class KeyVault:
         """lookup key → key ids of quarantine keys whose content names that person."""
         self._shredded: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: list[asyncio.Future[None]] = []
-        self.ready = asyncio.Event()
         self._link_codec = codec_for(SUBJECT_LOOKUP.schema)
         self._key_codec = codec_for(SUBJECT_KEYS.schema)
 
-    # -- reading -------------------------------------------------------------------------------------
+    def on_ready(self) -> None:
+        log.info("key vault ready: %d subjects, %d keys", len(self._links), len(self._keys))
 
-    async def run(self) -> None:
-        """Load both topics to their end, mark ready, then follow them until cancelled."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            enable_auto_commit=False,
-            group_id=None,
-            auto_offset_reset="earliest",
-            client_id="refhub-vault",
-            **self._client_options,
-        )
-        await consumer.start()
-        try:
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in (SUBJECT_LOOKUP.name, SUBJECT_KEYS.name)
-                for p in (consumer.partitions_for_topic(topic) or await self._partitions(consumer, topic))
-            ]
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            await self._read_to_end(consumer, partitions)
-            self.ready.set()
-            log.info("key vault ready: %d subjects, %d keys", len(self._links), len(self._keys))
-            while True:
-                if self._waiting:
-                    waiting, self._waiting = self._waiting, []
-                    await self._read_to_end(consumer, partitions)
-                    for future in waiting:
-                        if not future.done():
-                            future.set_result(None)
-                self._apply(await consumer.getmany(timeout_ms=200))
-        finally:
-            for future in self._waiting:
-                if not future.done():
-                    future.cancel()
-            await consumer.stop()
-
-    async def _read_to_end(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
-        end = await consumer.end_offsets(partitions)
-        while not await _caught_up(consumer, end):
-            self._apply(await consumer.getmany(timeout_ms=500))
-
-    async def sync(self) -> None:
-        """Return once this process has read both topics up to their end offsets as of now: a decision taken
-        after it sees every key and tombstone any process wrote before the call."""
-        await self.ready.wait()
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(future)
-        await future
-
-    @staticmethod
-    async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-        for _ in range(100):
-            await consumer._client.force_metadata_update()
-            found = consumer.partitions_for_topic(topic)
-            if found:
-                return set(found)
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"topic {topic} does not exist: run `refhub topics --create`")
-
-    def _apply(self, batches: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+    def apply(self, batches: Batches) -> None:
         for tp, messages in batches.items():
             for message in messages:
                 key = message.key.decode()
@@ -221,13 +159,6 @@ class KeyVault:
             self._forget(key_id)
         for lookup_key in lookup_keys:
             self._links.pop(lookup_key, None)
-
-
-async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
-    for tp, offset in end.items():
-        if await consumer.position(tp) < offset:
-            return False
-    return True
 
 
 def _now() -> datetime:

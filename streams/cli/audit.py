@@ -8,13 +8,11 @@ is itself recorded in the trail. After an erasure the trail still shows the eras
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
+from streams.cli import gateway_client
 from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, OPERATOR, fail, local_token, print_json
 
 
@@ -31,19 +29,13 @@ def handle(args: argparse.Namespace) -> int:
     if not token:
         return fail("NO_CREDENTIAL", NO_LOCAL_TOKEN.format(partner=OPERATOR), 2)
     query = urllib.parse.urlencode({"subject": args.subject})
-    request = urllib.request.Request(
-        f"{args.url.rstrip('/')}/v1/audit?{query}", headers={"Authorization": f"Bearer {token}"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            sys.stdout.write(response.read().decode())
-            sys.stdout.flush()
-            return 0
-    except urllib.error.HTTPError as error:
-        try:
-            print_json(json.loads(error.read() or b"{}"))
-        except ValueError:
-            print_json({"error": f"HTTP_{error.code}", "reason": error.reason})
+        answer = gateway_client.call(args.url, f"/v1/audit?{query}", token)
+    except gateway_client.Unreachable as error:
+        return fail("CONNECTION_FAILED", str(error), 2)
+    if not answer.ok:
+        print_json(answer.json())
         return 2
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        return fail("CONNECTION_FAILED", f"cannot reach {args.url}: {error}", 2)
+    sys.stdout.write(answer.body.decode())
+    sys.stdout.flush()
+    return 0

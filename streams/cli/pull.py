@@ -10,13 +10,11 @@ connection problems.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
+from streams.cli import gateway_client
 from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, fail, local_token, print_json
 
 STREAMS = ("assignments", "status")
@@ -38,28 +36,17 @@ def handle(args: argparse.Namespace) -> int:
     if not token:
         return fail("NO_CREDENTIAL", NO_LOCAL_TOKEN.format(partner=args.partner), 2)
     query = {key: value for key, value in (("after", args.after), ("limit", args.limit)) if value is not None}
-    url = f"{args.url.rstrip('/')}/v1/outbox/{args.stream}"
-    if query:
-        url += "?" + urllib.parse.urlencode(query)
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    path = f"/v1/outbox/{args.stream}" + ("?" + urllib.parse.urlencode(query) if query else "")
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            body = response.read()
-            cursor = response.headers.get("X-Refhub-Next-Cursor")
-            count = response.headers.get("X-Refhub-Count")
-    except urllib.error.HTTPError as error:
-        print_json(_error_body(error))
-        return 1 if error.code == 404 else 2
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        return fail("CONNECTION_FAILED", f"cannot reach {args.url}: {error}", 2)
-    sys.stdout.buffer.write(body)
+        answer = gateway_client.call(args.url, path, token)
+    except gateway_client.Unreachable as error:
+        return fail("CONNECTION_FAILED", str(error), 2)
+    if not answer.ok:
+        print_json(answer.json())
+        return 1 if answer.status == 404 else 2
+    sys.stdout.buffer.write(answer.body)
     sys.stdout.buffer.flush()
+    count = answer.headers.get("X-Refhub-Count")
+    cursor = answer.headers.get("X-Refhub-Next-Cursor")
     print_json({"next_cursor": cursor, "count": int(count) if count and count.isdigit() else None}, sys.stderr)
     return 0
-
-
-def _error_body(error: urllib.error.HTTPError) -> Any:
-    try:
-        return json.loads(error.read())
-    except ValueError:
-        return {"error": f"HTTP_{error.code}", "reason": error.reason}

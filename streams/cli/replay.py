@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import urllib.error
-import urllib.request
 from datetime import datetime
 from typing import Any
 
+from streams.cli import gateway_client
 from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, OPERATOR, fail, local_token, print_json
 
 
@@ -31,18 +30,12 @@ def handle(args: argparse.Namespace) -> int:
     token = args.token or local_token(OPERATOR)
     if not token:
         return fail("NO_CREDENTIAL", NO_LOCAL_TOKEN.format(partner=OPERATOR), 2)
-    request = urllib.request.Request(
-        args.url.rstrip("/") + "/v1/admin/replay",
-        method="POST",
-        data=json.dumps({"partner": args.partner, "since": args.since}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
+    asked = json.dumps({"partner": args.partner, "since": args.since}).encode()
     try:
-        with urllib.request.urlopen(request, timeout=600) as response:
-            print_json(json.loads(response.read()))
-            return 0
-    except urllib.error.HTTPError as error:
-        print_json(json.loads(error.read() or b"{}"))
-        return 2
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        return fail("CONNECTION_FAILED", f"cannot reach {args.url}: {error}", 2)
+        answer = gateway_client.call(
+            args.url, "/v1/admin/replay", token, body=asked, content_type="application/json", timeout=600
+        )
+    except gateway_client.Unreachable as error:
+        return fail("CONNECTION_FAILED", str(error), 2)
+    print_json(answer.json())
+    return 0 if answer.ok else 2

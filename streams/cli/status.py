@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import urllib.error
-import urllib.request
+import urllib.parse
 from typing import Any
 
+from streams.cli import gateway_client
 from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, OPERATOR, fail, local_token, print_json
 
 
@@ -23,16 +22,11 @@ def handle(args: argparse.Namespace) -> int:
     token = args.token or local_token(OPERATOR)
     if not token:
         return fail("NO_CREDENTIAL", NO_LOCAL_TOKEN.format(partner=OPERATOR), 2)
-    request = urllib.request.Request(
-        f"{args.url.rstrip('/')}/v1/referrals/{args.referral_id}", headers={"Authorization": f"Bearer {token}"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            print_json(json.loads(response.read()))
-            return 0
-    except urllib.error.HTTPError as error:
-        body = json.loads(error.read() or b"{}")
-        print_json(body)
-        return 1 if error.code == 404 else 2
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        return fail("CONNECTION_FAILED", f"cannot reach {args.url}: {error}", 2)
+        answer = gateway_client.call(
+            args.url, f"/v1/referrals/{urllib.parse.quote(args.referral_id)}", token, timeout=30
+        )
+    except gateway_client.Unreachable as error:
+        return fail("CONNECTION_FAILED", str(error), 2)
+    print_json(answer.json())
+    return 0 if answer.ok else 1 if answer.status == 404 else 2

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from streams.cli import gateway_client
 from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, fail, local_token, print_json
 
 CONTENT_TYPES = {
@@ -39,26 +37,12 @@ def handle(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail("UNREADABLE_FILE", f"{args.file}: {exc.strerror}", 2)
     content_type = args.content_type or CONTENT_TYPES.get(args.file.suffix.lower(), "application/octet-stream")
-    request = urllib.request.Request(
-        args.url.rstrip("/") + "/v1/submissions",
-        data=body,
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            receipt: dict[str, Any] = json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        print_json(_error_body(error))
-        return 2
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        return fail("CONNECTION_FAILED", f"cannot reach {args.url}: {error}", 2)
+        answer = gateway_client.call(args.url, "/v1/submissions", token, body=body, content_type=content_type)
+    except gateway_client.Unreachable as error:
+        return fail("CONNECTION_FAILED", str(error), 2)
+    receipt: dict[str, Any] = answer.json()
     print_json(receipt)
+    if not answer.ok:
+        return 2
     return 1 if receipt.get("rejected") else 0
-
-
-def _error_body(error: urllib.error.HTTPError) -> Any:
-    try:
-        return json.loads(error.read())
-    except ValueError:
-        return {"error": f"HTTP_{error.code}", "reason": error.reason}

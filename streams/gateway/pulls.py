@@ -32,17 +32,14 @@ _PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _UNAVAILABLE = "系統暫時無法讀取資料，請稍後再試；未回傳任何資料，游標不變。"
 
 
-def _limit(request: web.Request) -> int | web.Response:
+def _page_asked(hub: Hub, caller: Caller, request: web.Request, stream: str) -> tuple[int, Positions] | web.Response:
+    """``limit`` and ``after`` of a pull: how many items, from which positions (the sealed cursor opened)."""
     text = request.query.get("limit", "100")
     # ASCII digits only: "²".isdigit() is True, and int("²") is a ValueError.
     if not _LIMIT.fullmatch(text) or not 0 < int(text) <= MAX_BATCH:
         return refusal(400, "INVALID_LIMIT", f"limit 須為 1 到 {MAX_BATCH} 的整數。")
-    return int(text)
-
-
-def _start(hub: Hub, caller: Caller, request: web.Request, stream: str) -> Positions | web.Response:
     try:
-        return hub.cursors.open(request.query.get("after"), caller.partner, stream)
+        return int(text), hub.cursors.open(request.query.get("after"), caller.partner, stream)
     except BadCursor:
         return refusal(
             400, "INVALID_CURSOR", "after 參數無效，請使用上次回應的 X-Refhub-Next-Cursor，或省略以從頭讀取。"
@@ -62,12 +59,10 @@ def _page(hub: Hub, caller: Caller, stream: str, page: Page) -> web.Response:
 
 
 async def assignments(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
-    limit = _limit(request)
-    if isinstance(limit, web.Response):
-        return limit
-    start = _start(hub, caller, request, "assignments")
-    if isinstance(start, web.Response):
-        return start
+    asked = _page_asked(hub, caller, request, "assignments")
+    if isinstance(asked, web.Response):
+        return asked
+    limit, start = asked
     try:
         page = await hub.outbox.assignments(caller.partner, start, limit)
     except ReaderUnavailable:
@@ -97,12 +92,10 @@ async def assignments(hub: Hub, caller: Caller, request: web.Request) -> web.Str
 
 
 async def status(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
-    limit = _limit(request)
-    if isinstance(limit, web.Response):
-        return limit
-    start = _start(hub, caller, request, "status")
-    if isinstance(start, web.Response):
-        return start
+    asked = _page_asked(hub, caller, request, "status")
+    if isinstance(asked, web.Response):
+        return asked
+    limit, start = asked
     try:
         page = await hub.outbox.status_updates(caller.partner, start, limit)
     except ReaderUnavailable:

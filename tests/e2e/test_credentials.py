@@ -30,15 +30,7 @@ PROPAGATION_SECONDS = 5.0
 
 
 def refhub(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REFHUB_BROKER": hub.broker.bootstrap, "REFHUB_DEV_TOKENS_FILE": str(hub.dev_tokens_file)}
-    return subprocess.run(
-        [sys.executable, "-m", "streams.cli.main", *args],
-        cwd=REPO,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=120,
-    )
+    return hub.cli(*args)
 
 
 def status_with(hub: HubProcess, token: str) -> int:

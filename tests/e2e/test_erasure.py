@@ -22,9 +22,9 @@ import pytest
 from kafka import KafkaProducer
 
 from tests.support import police
-from tests.support.envelopes import hub_keys, opened, raw_records, scan_all
+from tests.support.envelopes import hub_keys, opened, scan_all
 from tests.support.processes import HubProcess
-from tests.support.topics import read_topic, wait_for
+from tests.support.topics import raw_records, read_topic, wait_for
 
 pytestmark = pytest.mark.broker
 

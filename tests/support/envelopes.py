@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from processors.privacy import envelopes
 from schemas.codec import UnknownSchemaError, codec_for, decode_any
 from streams.secrets import load_secrets
 from streams.settings import Settings
+from tests.support.topics import raw_records
 
 
 @dataclass(frozen=True)
@@ -44,22 +44,6 @@ def topic_names(bootstrap: str) -> list[str]:
         return sorted(name for name in admin.list_topics() if not name.startswith("__"))
     finally:
         admin.close()
-
-
-def raw_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, bytes | None]]:
-    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    if record.offset < end[TopicPartition(record.topic, record.partition)]:
-                        yield record.key, record.value
-    finally:
-        consumer.close()
 
 
 def _walk(value: Any, base64_bytes: bool) -> Iterator[envelopes.Sealed]:

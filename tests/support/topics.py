@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,23 +20,31 @@ class Message:
     value: dict[str, Any]
 
 
-def read_topic(bootstrap: str, topic: str) -> list[Message]:
-    """Everything on the topic now (up to the end offsets at the time of the call)."""
+def raw_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """(key, value) of every record on the topic now, tombstones (value None) included, in each partition's order
+    (up to the end offsets at the time of the call)."""
     consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
-        messages: list[Message] = []
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
-                    if record.value is not None:
-                        messages.append(Message(topic, record.key, record.value, decode_any(record.value)[1]))
-        return messages
+                    if record.offset < end[TopicPartition(record.topic, record.partition)]:
+                        yield record.key, record.value
     finally:
         consumer.close()
+
+
+def read_topic(bootstrap: str, topic: str) -> list[Message]:
+    """Everything on the topic now (up to the end offsets at the time of the call), tombstones left out."""
+    return [
+        Message(topic, key, value, decode_any(value)[1])
+        for key, value in raw_records(bootstrap, topic)
+        if value is not None
+    ]
 
 
 def wait_for(
