@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
+from tests.conftest import ARTIFACTS
 from tests.support import police
 from tests.support.envelopes import hub_keys, opened, scan_all
 from tests.support.processes import HubProcess
@@ -217,6 +218,20 @@ def test_an_erasure_order_erases_everything_and_answers_the_court(hub: HubProces
     scan = scan_all(hub.broker.bootstrap)
     assert scan.envelopes is not None
     print(f"erasure scan: {scan.topics} topics, {scan.records} records, {len(scan.envelopes)} envelopes")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "erasure.json").write_text(
+        json.dumps(
+            {
+                "order_received_to_completed_seconds": round(latency, 3),
+                "posted_to_completion_seen_seconds": round(waited, 3),
+                "topics_scanned": scan.topics,
+                "records_scanned": scan.records,
+                "envelopes_found": len(scan.envelopes),
+                "erased": erased,
+            },
+            indent=2,
+        )
+    )
     opened_texts = [(found.topic, text) for found in scan.envelopes if (text := opened(found.envelope, keys))]
     assert any(other.national_id.encode() in text for _, text in opened_texts), "the scan must see live data"
     leaks = [
