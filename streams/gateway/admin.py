@@ -35,7 +35,7 @@ async def replay(hub: Hub, caller: Caller, request: web.Request) -> web.StreamRe
         ask = json.loads(await request.read() or b"{}")
         partner = str(ask["partner"])
         since = datetime.fromisoformat(ask["since"]) if ask.get("since") else None
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return refusal(
             400, "INVALID_REQUEST", '請以 {"partner": "POLICE", "since": "2025-07-01T00:00:00+08:00"} 指定。'
         )
@@ -62,7 +62,7 @@ async def move_clock(hub: Hub, caller: Caller, request: web.Request) -> web.Stre
     try:
         seconds = float(json.loads(await request.read() or b"{}")["advance_seconds"])
         now = hub.clock.advance(timedelta(seconds=seconds))
-    except (ValueError, KeyError, TypeError, OverflowError):
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
         return refusal(400, "INVALID_REQUEST", '請以 {"advance_seconds": 90000} 指定往後調整的秒數（不可為負）。')
     await trail.record(
         hub, caller, CLOCK_MOVE, type_=audit.ADMIN, subtype="admin.clock.move", action="U", entities=[],

@@ -59,12 +59,17 @@ async def release(hub: Hub, caller: Caller, request: web.Request) -> web.StreamR
 def _key_ids(body: bytes) -> list[str] | None:
     try:
         asked = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested too deep for the parser
         return None
     ids = asked.get("key_ids") if isinstance(asked, dict) else None
-    if not isinstance(ids, list) or not 0 < len(ids) <= MAX_KEYS or not all(isinstance(i, str) for i in ids):
+    # ASCII only: an id is echoed in "unknown", and a lone surrogate (\ud800) cannot be encoded into the answer.
+    if not isinstance(ids, list) or not 0 < len(ids) <= MAX_KEYS or not all(_text(i) for i in ids):
         return None
     return list(dict.fromkeys(ids))
+
+
+def _text(key_id: object) -> bool:
+    return isinstance(key_id, str) and key_id.isascii() and key_id.isprintable()
 
 
 def _view_key(hub: Hub, partner: str, key_id: str) -> bytes | None:

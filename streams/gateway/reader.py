@@ -19,6 +19,8 @@ Decode = Callable[[bytes], Any]
 carries two record types."""
 Keep = Callable[[Any], bool]
 
+FETCH_MAX_WAIT_MS = 50
+
 STALL_SECONDS = 10.0
 """How long a read may see no progress on records the end offsets promise before it is given up."""
 
@@ -41,6 +43,8 @@ class TopicReader:
                 group_id=None,
                 enable_auto_commit=False,
                 client_id="refhub-reader",
+                # A read asks only for what the end offsets promise: no fetch should wait at the broker for more.
+                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
                 **self._client_options,
             )
             await consumer.start()
@@ -58,10 +62,20 @@ class TopicReader:
         consumer is rebuilt for the next read, so one bad read cannot blind the gateway."""
         async with self._lock:
             try:
-                return await self._read(topic, decode, start, limit, keep)
+                found = await self._read(topic, decode, start, limit, keep)
             except Exception as failure:
                 await self._discard()
                 raise ReaderUnavailable(f"{topic}: {type(failure).__name__}") from failure
+            self._idle()
+            return found
+
+    def _idle(self) -> None:
+        """Between reads the consumer fetches nothing. Left assigned, it kept a fetch waiting at the broker
+        (500 ms, aiokafka's default), and the broker answers one request per connection at a time: the next
+        read's metadata and offset requests queued behind it, so every pull took a second or more and, reads
+        being one at a time, one partner pulling in a loop held up every other partner's pulls."""
+        if self._consumer is not None:
+            self._consumer.pause(*self._consumer.assignment())
 
     async def _read(
         self, topic: str, decode: Decode, start: Mapping[int, int], limit: int | None, keep: Keep
@@ -69,6 +83,7 @@ class TopicReader:
         consumer = await self._ready()
         partitions = [TopicPartition(topic, p) for p in sorted(await self._partitions(consumer, topic))]
         consumer.assign(partitions)
+        consumer.resume(*partitions)
         begin = await consumer.beginning_offsets(partitions)
         end = await consumer.end_offsets(partitions)
         # Within what the topic holds: before its beginning (retention) is the beginning, past its end the end.

@@ -7,7 +7,8 @@ that and changes only what aiohttp does before a request reaches a view:
   connection sending its headers one byte at a time was once held open for a minute without an answer);
 * a request aiohttp cannot parse is answered in JSON, and logged by status and error class only — aiohttp's
   own "Error handling request" line quoted the raw header, bearer token included;
-* no ``Server`` header with versions in it.
+* no ``Server`` header with versions in it;
+* none of Faust's built-in pages (``/``, ``/router/``, ``/table/``, statistics).
 
 The handler class is pinned to aiohttp 3.14 (pyproject.toml): it extends ``RequestHandler`` at three points.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -104,6 +105,8 @@ class GuardedRequestHandler(RequestHandler):
         body = json.dumps({"error": code, "reason": reason}, ensure_ascii=False).encode()
         response = web.Response(status=status, body=body, content_type="application/json")
         response.headers["Cache-Control"] = "no-store"
+        # This answer never reaches the app's on_response_prepare: without it aiohttp names itself and its version.
+        response.headers["Server"] = SERVER_NAME
         response.force_close()
         return response
 
@@ -122,7 +125,15 @@ class GuardedRunner(web.AppRunner):
 
 
 class HubWeb(faust_aiohttp.Web):
-    """Faust's aiohttp driver with the guarded runner (``web="refhub://"``)."""
+    """Faust's aiohttp driver with the guarded runner (``web="refhub://"``), serving the declared routes only.
+
+    None of Faust's own pages either: its ``/router/`` answered anyone the worker's partition assignment and every
+    table changelog's name (``/router/list/`` a 500), and its production index ``/`` an unlisted 200."""
+
+    default_blueprints: ClassVar[list[tuple[str, Any]]] = []
+    production_blueprints: ClassVar[list[tuple[str, Any]]] = []
+    debug_blueprints: ClassVar[list[tuple[str, Any]]] = []
+    optional_blueprints: ClassVar[list[tuple[str, Any]]] = []
 
     def __init__(self, app: Any, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)

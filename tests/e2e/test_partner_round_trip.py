@@ -110,8 +110,9 @@ def test_status_answers_only_on_referrals_addressed_to_the_partner(hub: HubProce
     _, resent = hub.post("/v1/submissions", body, "application/json", hub.token("SOCIAL"))
     assert resent["accepted"][0]["duplicate"] is True
 
+    # A partner the referral never concerned cannot tell it from an id that does not exist.
     _, refused = hub.post("/v1/submissions", json.dumps(answer).encode(), "application/json", hub.token("EDU"))
-    assert refused["rejected"][0]["code"] == "NOT_ADDRESSED_TO_YOU"
+    assert refused["rejected"][0]["code"] == "UNKNOWN_REFERRAL"
     unknown = {**answer, "referralId": "R-" + "0" * 20}
     _, missing = hub.post("/v1/submissions", json.dumps(unknown).encode(), "application/json", hub.token("EDU"))
     assert missing["rejected"][0]["code"] == "UNKNOWN_REFERRAL"

@@ -1,0 +1,22 @@
+"""What the hub's metrics port says about refusals: ``refhub_refusals_total{reason}``."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from collections import Counter
+
+_SAMPLE = re.compile(r'^refhub_refusals_total\{reason="([^"]+)"\} ([0-9.e+]+)$', re.MULTILINE)
+
+
+def refusals(metrics_url: str) -> Counter[str]:
+    """reason → how many refusals the hub has counted since it started."""
+    with urllib.request.urlopen(metrics_url, timeout=10) as response:
+        text = response.read().decode()
+    return Counter({reason: int(float(value)) for reason, value in _SAMPLE.findall(text)})
+
+
+def counted_since(before: Counter[str], metrics_url: str) -> Counter[str]:
+    """The refusals counted since ``before`` was read, by reason (reasons with none left out)."""
+    after = refusals(metrics_url)
+    return Counter({reason: after[reason] - before[reason] for reason in after if after[reason] != before[reason]})
