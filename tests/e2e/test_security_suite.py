@@ -249,7 +249,6 @@ def test_a_cursor_reveals_nothing_and_works_only_for_its_partner_and_stream(
     for attempt in (sealed, sealed[12:]):
         with pytest.raises(ValueError):
             json.loads(attempt)
-    assert b"[" not in sealed[:1] and b'"' not in sealed[:2]
 
     rest = pull(hub, "/v1/outbox/assignments", social, after=cursor)
     assert referral.referral_id.encode() not in rest.body, "the partner's own cursor continues after its pull"
@@ -439,14 +438,14 @@ def test_one_partner_pulling_does_not_hold_up_the_others(hub: HubProcess, module
     def pulls(partner: str) -> float:
         began = time.monotonic()
         for _ in range(rounds):
-            pull(hub, paths[partner], tokens[partner], limit=1)
+            pull(hub, paths[partner], tokens[partner])  # to the end of its topic
         return time.monotonic() - began
 
     began = time.monotonic()
     with ThreadPoolExecutor(len(partners)) as pool:
         took = dict(zip(partners, pool.map(pulls, partners), strict=True))
     total = time.monotonic() - began
-    assert total < 8, f"{rounds * len(partners)} small pulls by {len(partners)} partners took {total:.1f} s: {took}"
+    assert total < 8, f"{rounds * len(partners)} pulls by {len(partners)} partners took {total:.1f} s: {took}"
 
 
 def test_referral_ids_are_keyed_and_another_partner_cannot_tell_a_real_one(
@@ -548,12 +547,15 @@ def test_a_burst_past_the_limit_is_429_with_retry_after_and_other_partners_go_on
 # --- what the whole module left behind -------------------------------------------------------------------------
 
 
-def test_every_refusal_was_counted_by_its_reason(hub: HubProcess, module: Module) -> None:
+def test_every_refusal_was_counted_by_its_reason(
+    hub: HubProcess, module: Module, capsys: pytest.CaptureFixture[str]
+) -> None:
     counted = counted_since(module.counted_from, hub.metrics_url)
     assert counted == module.seen, {
         r: (counted[r], module.seen[r]) for r in set(counted) | set(module.seen) if counted[r] != module.seen[r]
     }
-    print(f"\nsecurity suite refusals by reason: {dict(sorted(counted.items()))}")
+    with capsys.disabled():
+        print(f"\nsecurity suite: {sum(counted.values())} refusals by reason: {dict(sorted(counted.items()))}")
 
 
 def test_no_credential_and_no_traceback_reached_the_log(hub: HubProcess, module: Module) -> None:
