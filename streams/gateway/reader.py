@@ -94,7 +94,9 @@ class TopicReader:
         stalled_since: float | None = None
         loop = asyncio.get_running_loop()
         while limit is None or len(found) < limit:
-            pending = [tp for tp in partitions if positions[tp.partition] < end[tp]]
+            # One partition at a time, in order: a page is then the same whatever order the fetches come back in
+            # (the same pull twice, or `refhub pull` beside HTTP, gives the same bytes).
+            pending = [tp for tp in partitions if positions[tp.partition] < end[tp]][:1]
             if not pending:
                 break
             room = None if limit is None else limit - len(found)
