@@ -135,7 +135,9 @@ def create_hub(settings: Settings) -> Hub:
         settings=settings,
         secrets=secrets,
         credentials=credentials,
-        credential_follower=CredentialFollower(credentials, settings.bootstrap_servers),
+        credential_follower=CredentialFollower(
+            credentials, settings.bootstrap_servers, kafka_security.aiokafka_options()
+        ),
         app=app,
         clock=clock,
         topics=topics,

@@ -35,11 +35,13 @@ def make_broker_tls(directory: Path, hosts: tuple[str, ...] = DEFAULT_HOSTS) -> 
     ca = make_ca(directory)
     issued = ca.issue(directory, "refhub test broker", server=True, sans=hosts, client=False, valid_for=VALID_FOR)
     files = TlsFiles(
-        ca=ca.cert,
+        ca=directory / "ca.pem",
         broker_keystore=directory / "broker-keystore.pem",
         broker_cert=directory / "broker-cert.pem",
         broker_key=issued.key,
     )
+    # kafka.sh and the hub's clients look for these names.
+    files.ca.write_bytes(ca.cert.read_bytes())
     files.broker_cert.write_bytes(issued.cert.read_bytes() + ca.cert.read_bytes())
     files.broker_keystore.touch(mode=0o600)
     files.broker_keystore.write_bytes(issued.key.read_bytes() + issued.cert.read_bytes())

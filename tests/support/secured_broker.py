@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,8 @@ class SecuredBroker(Broker):
         return {
             **super()._env(),
             "KAFKA_SECURITY": "sasl_ssl",
+            # The certificates are made with this interpreter, wherever its virtualenv lives.
+            "REFHUB_PYTHON": sys.executable,
             "KAFKA_TLS_DIR": str(self.tls.ca.parent),
             "KAFKA_ADMIN_USER": ADMIN,
             "KAFKA_ADMIN_PASSWORD": self.passwords[ADMIN],
