@@ -114,7 +114,7 @@ async def order_one(hub: Hub, order: Mapping[str, Any]) -> None:
     await outbox.send(hub.topics, outputs)
 
 
-def answer_outputs(answer: Mapping[str, Any], *, fresh: bool) -> list[Output]:
+def answer_outputs(answer: Mapping[str, Any], *, fresh: bool, subject_id: str | None = None) -> list[Output]:
     """ERASURE_COMPLETED on erasure.completions and on the ordering court's own status feed."""
     record = dict(answer)
     if fresh:
@@ -132,7 +132,11 @@ def answer_outputs(answer: Mapping[str, Any], *, fresh: bool) -> list[Output]:
                 action="E",
                 recorded=record["completed_at"],
                 purpose=record["legal_basis"],
-                entities=[audit.entity(record["order_id"], "ORDER"), audit.entity(record["partner"], "PARTNER")],
+                entities=[
+                    *([audit.entity(subject_id, "SUBJECT")] if subject_id else []),
+                    audit.entity(record["order_id"], "ORDER"),
+                    audit.entity(record["partner"], "PARTNER"),
+                ],
             )
         )
     )
@@ -149,7 +153,7 @@ async def subject_one(hub: Hub, order: Mapping[str, Any]) -> None:
     await _subject_writes(hub, subject_id, plan, erase_journey=plan.erase_journey and journey is not None)
     outputs: list[Output] = [(ERASURE_STEPS.name, step["referral_id"], step) for step in plan.steps]
     if plan.answer is not None:
-        outputs += answer_outputs(plan.answer, fresh=plan.value is not None)
+        outputs += answer_outputs(plan.answer, fresh=plan.value is not None, subject_id=subject_id)
     record = (hub.subject_index.get(subject_id) or {}).get(subjects.ERASURE)
     if record is not None and record["order_id"] == order["event_id"]:
         outputs.append(
@@ -249,4 +253,4 @@ async def progress_one(hub: Hub, progress: Mapping[str, Any]) -> None:
     plan = subjects.plan_progress(hub.subject_index.get(subject_id), progress)
     await _subject_writes(hub, subject_id, plan, erase_journey=False)
     if plan.answer is not None:
-        await outbox.send(hub.topics, answer_outputs(plan.answer, fresh=plan.value is not None))
+        await outbox.send(hub.topics, answer_outputs(plan.answer, fresh=plan.value is not None, subject_id=subject_id))

@@ -4,6 +4,7 @@ authentication, size or connection problems."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from streams.cli import acl_plan, audit, consume, credentials, pull, replay, run, status, submit, topics
@@ -27,7 +28,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:
+        # `refhub consume … | head`: the reader has all it wanted; no traceback, and no second error at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 

@@ -272,6 +272,7 @@ def test_an_erasure_order_erases_everything_and_answers_the_court(hub: HubProces
     assert trail.returncode == 0, trail.stdout + trail.stderr
     events = [json.loads(line) for line in trail.stdout.splitlines()]
     assert {"DISCLOSURE", "ROUTING", "ERASURE"} <= {e["type"] for e in events}
+    assert {"erase.keys", "erase.subject", "erase.referral", "erase.completed"} <= {e["subtype"] for e in events}
     pulled = [e for e in events if e["subtype"] == "outbox.assignments" and e["agent"]["who"] == "SOCIAL"]
     assert pulled and any("personal.name" in n["fields"] for e in pulled for n in e["entities"])
     assert youth.national_id not in trail.stdout and youth.name not in trail.stdout
