@@ -143,7 +143,7 @@ def family_support_to_social(event: Event) -> bool:
 
 
 APGAR_THRESHOLD: Final = 3
-_FAMILY_CONDITIONS: Final = (
+FAMILY_CONDITIONS: Final = (
     "children_under_12",
     "low_income_allowance",
     "low_income_household",
@@ -160,7 +160,7 @@ def meets_family_support_criteria(event: Event) -> bool:
     apgar = _attribute("apgar")(event)
     if apgar is not None and apgar.isdigit() and int(apgar) < APGAR_THRESHOLD:
         return True
-    return _yes("family_conflict")(event) and any(_yes(name)(event) for name in _FAMILY_CONDITIONS)
+    return _yes("family_conflict")(event) and any(_yes(name)(event) for name in FAMILY_CONDITIONS)
 
 
 def unmet_family_support_criteria(event: Event) -> str | None:

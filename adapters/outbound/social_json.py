@@ -33,21 +33,12 @@ from typing import Any, Final
 from adapters.outbound import JSON_CONTENT_TYPE, Rendered, camel, json_bytes, taipei_iso
 from adapters.outbound.items import ErasureNoticeItem, OutboundItem
 from processors.privacy.views import ERASED_MARKER
+from processors.routing import FAMILY_CONDITIONS
 
 DISPATCH_TARGETS: Final = frozenset({"EDU", "YOUTH_COUNSEL"})
 """Who a youth drug-use notice may be dispatched to: 教育局/校外會 (in school) or 少年輔導委員會 (not)."""
 
-FAMILY_SUPPORT_CRITERIA: Final = (
-    "apgar",
-    "family_conflict",
-    "children_under_12",
-    "low_income_allowance",
-    "low_income_household",
-    "single_parent",
-    "grandparent_raised",
-    "pregnant_partner",
-    "disabled_member",
-)
+FAMILY_SUPPORT_CRITERIA: Final = ("apgar", "family_conflict", *FAMILY_CONDITIONS)
 """家支計畫 評估指標, as adapters/bureau_json.py names them: sent together as ``familySupport``."""
 
 _BY_SCHOOLING: Final[Mapping[str, str]] = MappingProxyType({"Y": "EDU", "N": "YOUTH_COUNSEL"})
