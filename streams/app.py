@@ -15,7 +15,7 @@ from processors.journeys.policy import JourneyPolicy
 from processors.sla import referral_clocks
 from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import load_policy
-from streams import answers, codecs, erasure, gauges, router, sla, tables
+from streams import answers, codecs, erasure, gauges, retention, router, sla, tables
 from streams import journeys as journey_agents
 from streams.access.cursors import CursorSeal
 from streams.access.follower import CredentialFollower
@@ -149,6 +149,7 @@ def create_hub(settings: Settings) -> Hub:
         erasure_orders=erasure_orders,
         clock_index=OwnedDueIndex(REFERRAL_EVENTS.name, settings.partitions, referral_clocks.next_instant),
         journey_index=OwnedDueIndex(JOURNEY_STEPS.name, settings.partitions, journey_logic.next_instant),
+        retire_index=retention.retire_index(settings),
         policy=policy,
         journey_policy=JourneyPolicy.from_mapping(policy.journey),
         calendar=WorkingCalendar(_dates(settings.calendar_days_off), _dates(settings.calendar_workdays)),
@@ -162,6 +163,8 @@ def create_hub(settings: Settings) -> Hub:
         auditor=Auditor(send),
         send=send,
     )
+
+    ledger.watchers.append(hub.retire_index.schedule)
 
     async def run_vault() -> None:
         await hub.vault.run()

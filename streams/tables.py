@@ -273,6 +273,14 @@ class HubTable(faust.Table[Any, Any]):
             watcher(key, None)
 
 
+def rows(table: Any) -> Iterable[tuple[Any, Any]]:
+    """The rows of the partitions this worker owns, safe to iterate across awaits while agents write: a RocksDB
+    iterator reads a snapshot of its database; a memory table is copied first."""
+    if isinstance(table.data, HubRocksStore):
+        return cast(Iterable[tuple[Any, Any]], table.items())
+    return list(table.items())
+
+
 def store_url(settings: Settings) -> str:
     return f"{settings.table_store}://"
 
