@@ -41,7 +41,7 @@ from processors.sla.policy import load_policy
 from streams.due import partition_of
 from streams.provisioning import create_topics
 from streams.settings import Settings
-from tests.support.events import event
+from tests.support.events import answer, event
 from tests.support.processes import Broker, HubProcess
 
 MIB = 1024 * 1024
@@ -54,15 +54,7 @@ def _answered(entry: LedgerEntry, clocks: Any, answers: list[tuple[str, str, str
     policy = load_policy(None)
     for n, (partner, state, reason) in enumerate(answers, start=1):
         when = at + timedelta(hours=n)
-        update = {
-            "event_id": f"U-{partner}-{state}",
-            "referral_id": entry["referral_id"],
-            "partner": partner,
-            "state": state,
-            "reason_code": reason,
-            "at": when,
-        }
-        entry = plan_update(update, entry).entry
+        entry = plan_update(answer(entry["referral_id"], partner, state, when, reason), entry).entry
         plan = referral_clocks.on_state(clocks, partner, state, when, policy)
         clocks = plan.clocks if plan.clocks is not None else clocks
     return entry, clocks

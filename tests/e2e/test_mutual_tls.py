@@ -24,7 +24,7 @@ import pytest
 
 from tests.support import police, raw_http
 from tests.support.certs import Ca, CertFiles, make_ca
-from tests.support.processes import Broker, HubProcess
+from tests.support.processes import Broker, HubProcess, running
 from tests.support.raw_http import RawAnswer
 from tests.support.topics import wait_for
 
@@ -104,12 +104,8 @@ def tls_hub(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[TlsH
         # /healthz needs no credential, but the handshake needs a certificate: any the CA signed will do.
         probe=client(pki, pki.stranger),
     )
-    try:
-        hub.start()
+    with running(hub):
         yield hub
-    finally:
-        hub.stop()
-        broker.stop()
 
 
 def call(

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.support import police
-from tests.support.processes import Broker, HubProcess
+from tests.support.processes import HubProcess, own_hub
 from tests.support.topics import raw_records, read_topic, wait_for
 
 pytestmark = pytest.mark.broker
@@ -28,19 +28,9 @@ DAY = 24 * 3600.0
 
 @pytest.fixture(scope="module")
 def retiring_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    broker = Broker(data_dir=tmp_path_factory.mktemp("kafka-retention"))
-    broker.start()
-    hub = HubProcess(
-        broker=broker,
-        work_dir=tmp_path_factory.mktemp("hub-retention"),
-        extra_env={"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3", "REFHUB_TABLE_STORE": "rocksdb"},
-    )
-    try:
-        hub.start()
+    settings = {"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3", "REFHUB_TABLE_STORE": "rocksdb"}
+    with own_hub(tmp_path_factory, "retention", settings) as hub:
         yield hub
-    finally:
-        hub.stop()
-        broker.stop()
 
 
 def submit(hub: HubProcess, partner: str, body: bytes, content_type: str) -> dict[str, Any]:

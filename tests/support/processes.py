@@ -6,6 +6,7 @@ touched. The hub runs as a subprocess so that tests can ``kill -9`` it like a cr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,6 +185,27 @@ class HubProcess:
     def get(self, path: str, token: str | None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return _call(urllib.request.Request(self.url + path, headers=headers))
+
+
+@contextlib.contextmanager
+def running(hub: HubProcess) -> Iterator[HubProcess]:
+    """A module's own hub on its own broker: started; on the way out the hub stops, then the broker."""
+    try:
+        hub.start()
+        yield hub
+    finally:
+        hub.stop()
+        hub.broker.stop()
+
+
+@contextlib.contextmanager
+def own_hub(tmp: Any, name: str, extra_env: dict[str, str]) -> Iterator[HubProcess]:
+    """A broker and hub of their own (``tmp``: pytest's TempPathFactory), for tests that move the hub's clock or
+    change its settings where the session hub would feel it."""
+    broker = Broker(data_dir=tmp.mktemp(f"kafka-{name}"))
+    broker.start()
+    with running(HubProcess(broker=broker, work_dir=tmp.mktemp(f"hub-{name}"), extra_env=extra_env)) as hub:
+        yield hub
 
 
 def _call(request: urllib.request.Request) -> tuple[int, Any]:

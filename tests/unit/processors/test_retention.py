@@ -11,7 +11,7 @@ from processors.erasure.referrals import erase_referral, erased_marker
 from processors.ledger import LedgerEntry, plan_routing, plan_update
 from processors.sla import referral_clocks
 from processors.sla.referral_clocks import ReferralClocks
-from tests.support.events import event
+from tests.support.events import answer, event
 from tests.unit.processors.sla.sla_support import CALENDAR, POLICY
 
 ROUTED_AT = datetime(2025, 7, 15, 6, 31, 5, tzinfo=UTC)
@@ -26,15 +26,7 @@ def _routed() -> tuple[LedgerEntry, dict[str, Any]]:
 
 
 def _answer(entry: LedgerEntry, partner: str, state: str, at: datetime, reason: str | None = None) -> LedgerEntry:
-    update = {
-        "event_id": f"U-{partner}-{state}",
-        "referral_id": entry["referral_id"],
-        "partner": partner,
-        "state": state,
-        "reason_code": reason,
-        "at": at,
-    }
-    plan = plan_update(update, entry)
+    plan = plan_update(answer(entry["referral_id"], partner, state, at, reason), entry)
     assert plan.changed
     return plan.entry
 
