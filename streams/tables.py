@@ -25,8 +25,10 @@ worker's own keys (e.g. the retention index, streams/retention.py) follows the t
 from __future__ import annotations
 
 import functools
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import faust
@@ -34,8 +36,10 @@ import rocksdict
 from faust.stores import rocksdb
 from faust.streams import current_event
 from faust.types import AppT
+from kafka.admin import KafkaAdminClient
 from yarl import URL
 
+from streams.kafka_client import kafka_python_options
 from streams.settings import Settings
 
 Watcher = Callable[[Any, Any], None]
@@ -279,6 +283,32 @@ def rows(table: Any) -> Iterable[tuple[Any, Any]]:
     if isinstance(table.data, HubRocksStore):
         return cast(Iterable[tuple[Any, Any]], table.items())
     return list(table.items())
+
+
+def cluster_id(settings: Settings) -> str:
+    """The Kafka cluster's id (admin code, before the worker's loop runs: kafka-python may block here)."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers, client_id="refhub-tables", **kafka_python_options(settings)
+    )
+    try:
+        return str(admin.describe_cluster()["cluster_id"])
+    finally:
+        admin.close()
+
+
+def keep_for_cluster(settings: Settings, cluster: str) -> Path | None:
+    """Table files hold changelog offsets of one Kafka cluster, meaningless on another (a developer who formatted
+    the local broker anew): files of another cluster are moved aside, never deleted, and the tables are restored
+    from this cluster's changelogs. Returns where they went, if they were moved."""
+    files, mark = settings.data_dir / "faust", settings.data_dir / "tables-cluster-id"
+    known = mark.read_text().strip() if mark.exists() else None
+    moved = None
+    if known != cluster and files.exists():
+        moved = settings.data_dir / f"faust.other-cluster.{known or 'unknown'}.{int(time.time())}"
+        files.rename(moved)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    mark.write_text(cluster + "\n")
+    return moved
 
 
 def store_url(settings: Settings) -> str:

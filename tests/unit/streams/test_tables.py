@@ -1,8 +1,12 @@
-"""A table write reaches RocksDB only once its changelog record is acknowledged (streams/tables.py)."""
+"""streams/tables.py: a table write reaches RocksDB only once its changelog record is acknowledged; table files
+belong to one Kafka cluster."""
 
 from __future__ import annotations
 
-from streams.tables import UnackedWrites
+from pathlib import Path
+
+from streams.settings import Settings
+from streams.tables import UnackedWrites, keep_for_cluster
 
 
 def test_a_pending_write_is_read_before_it_is_acknowledged() -> None:
@@ -38,3 +42,15 @@ def test_items_are_those_of_the_partitions_asked_for() -> None:
     pending.written(1, b"b", b"2")
     assert dict(pending.items([1])) == {b"b": b"2"}
     assert dict(pending.items([0, 1])) == {b"a": b"1", b"b": b"2"}
+
+
+def test_table_files_of_another_kafka_cluster_are_moved_aside_not_deleted(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "hub")
+    assert keep_for_cluster(settings, "cluster-A") is None, "nothing to move on a first start"
+    (settings.data_dir / "faust" / "tables").mkdir(parents=True)
+    (settings.data_dir / "faust" / "tables" / "referral-ledger-0.db").write_text("rows")
+    assert keep_for_cluster(settings, "cluster-A") is None, "same cluster: the files stay"
+    moved = keep_for_cluster(settings, "cluster-B")
+    assert moved is not None and (moved / "tables" / "referral-ledger-0.db").read_text() == "rows"
+    assert not (settings.data_dir / "faust").exists()
+    assert (settings.data_dir / "tables-cluster-id").read_text().strip() == "cluster-B"
