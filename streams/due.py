@@ -95,6 +95,12 @@ class OwnedDueIndex:
         at = self._next_instant(value) if value is not None else None
         self._index.schedule(key, None if at is None else max(at, now + RECHECK_AFTER))
 
+    def postpone(self, key: str, at: datetime) -> None:
+        """Look at ``key`` again at ``at``, whatever its value says (it is due, but something else holds it)."""
+        if self._written_meanwhile is not None:
+            self._written_meanwhile.pop(key, None)
+        self._index.schedule(key, at)
+
     def due(self, now: datetime) -> list[str]:
         return self._index.due(now)
 

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CLOCKS_WAITING_RECHECK = timedelta(days=1)
+"""A closed referral past its retention whose clocks still wait (a duty still owed) is looked at again this late:
+nothing writes its ledger entry when the clock goes quiet, and a nudge a minute would be wasted work."""
+
 
 def period(settings: Settings) -> timedelta:
     return timedelta(days=settings.closed_retention_days)
@@ -46,7 +50,11 @@ def retire_if_due(hub: Hub, referral_id: str, clocks: Any) -> bool:
     if retention.is_retired(entry):
         return True
     if not retention.retirable(entry, clocks, now, period(hub.settings)):
-        hub.retire_index.schedule_after_check(referral_id, entry, now)
+        due_at = retention.retire_at(entry, period(hub.settings))
+        if due_at is not None and due_at <= now:
+            hub.retire_index.postpone(referral_id, now + CLOCKS_WAITING_RECHECK)  # a clock still waits for an instant
+        else:
+            hub.retire_index.schedule_after_check(referral_id, entry, now)
         return False
     if clocks is not None:
         del hub.clocks[referral_id]
