@@ -250,6 +250,15 @@ class HubTable(faust.Table[Any, Any]):
             options=self.options,
         )
 
+    def _new_changelog_topic(self, **kwargs: Any) -> Any:
+        topic = super()._new_changelog_topic(**kwargs)
+        if URL(str(self._store or self.app.conf.store)).scheme != "rocksdb":
+            return topic
+        # Restoring puts each record's bytes into RocksDB as they are, but Faust first decodes every key and value
+        # with the topic's schema (JSON): work thrown away, most of a restore's CPU. Writes are unaffected:
+        # send_changelog names the table's own serializers.
+        return topic.derive(schema=faust.Schema(key_serializer="raw", value_serializer="raw"))
+
     def send_changelog(self, partition: int | None, key: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
         future = super().send_changelog(partition, key, value, *args, **kwargs)
         if isinstance(self.data, HubRocksStore):

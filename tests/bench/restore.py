@@ -154,6 +154,12 @@ def status_kib(pid: int) -> dict[str, int]:
     return fields
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used: less at the mercy of other load than wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_in_log(hub: HubProcess, text: str, count: int, timeout: float) -> float:
     began = time.monotonic()
     while time.monotonic() - began < timeout:
@@ -168,13 +174,15 @@ def measure_start(hub: HubProcess, timeout: float) -> dict[str, float]:
     healthy = hub.start(timeout=timeout)
     assert hub.process is not None
     pid = hub.process.pid
-    at_healthy = status_kib(pid)
+    at_healthy, cpu_at_healthy = status_kib(pid), cpu_seconds(pid)
     # Three due indexes (clocks, retirement, journeys), rebuilt on the first tick after recovery.
     rebuilt = wait_in_log(hub, "rebuilt: partitions", 3, timeout)
-    after = status_kib(pid)
+    after, cpu_after = status_kib(pid), cpu_seconds(pid)
     return {
         "restored_seconds": round(healthy, 1),
+        "cpu_seconds_when_healthy": round(cpu_at_healthy, 1),
         "indexes_rebuilt_seconds_after": round(rebuilt, 1),
+        "cpu_seconds_after_index_rebuild": round(cpu_after, 1),
         "rss_mib_when_healthy": round(at_healthy["VmRSS"] / 1024, 1),
         "rss_mib_after_index_rebuild": round(after["VmRSS"] / 1024, 1),
         "peak_rss_mib": round(after["VmHWM"] / 1024, 1),

@@ -105,3 +105,11 @@ def test_a_stepwise_rebuild_yields_to_the_loop_and_keeps_the_writes_made_meanwhi
     due = index.due(T0 + timedelta(minutes=100))
     assert "R-0001" not in due and "R-0002" not in due and "R-9999" in due
     assert index.due(T0 + timedelta(minutes=500)) == ["R-0001"]
+
+
+def test_postpone_looks_at_a_key_again_later_whatever_its_value_says() -> None:
+    index = OwnedDueIndex("referrals.events", 3, _due_at)
+    index.rebuild(frozenset({0, 1, 2}), [("R-a", 0)])
+    index.postpone("R-a", T0 + timedelta(days=1))
+    assert index.due(T0 + timedelta(hours=23)) == []
+    assert index.due(T0 + timedelta(days=1)) == ["R-a"]
