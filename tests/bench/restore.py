@@ -154,6 +154,7 @@ def prebuild(settings: Settings, count: int, now: datetime, offsets: dict[tuple[
     """The data directory a worker holds once it restored the changelogs: each row's bytes as on the changelog
     and each partition's last offset, written with the hub's own RocksDB options (a restore of a million states
     through Faust takes longer than this bench can wait on a shared machine; restoring is measured at 100k)."""
+    keep_for_cluster(settings, cluster_id(settings))  # first: files it finds are taken for another cluster's
     tables = settings.data_dir / "faust" / "v1" / "tables"
     tables.mkdir(parents=True)
     options = SharedRocksDBOptions(block_cache_size=8 * MIB, write_buffer_size=64 * MIB, use_rocksdict=True)
@@ -174,7 +175,6 @@ def prebuild(settings: Settings, count: int, now: datetime, offsets: dict[tuple[
         )
     for handle in dbs.values():
         handle.close()
-    keep_for_cluster(settings, cluster_id(settings))
 
 
 def status_kib(pid: int) -> dict[str, int]:
