@@ -33,6 +33,7 @@ from streams.gateway.reports import ProgressReports
 from streams.hub import Hub
 from streams.kafka_client import KafkaSecurity
 from streams.recovery import HubTableManager
+from streams.reports.source import ReportReader
 from streams.secrets import load_secrets
 from streams.settings import Settings
 from streams.topology import (
@@ -160,6 +161,7 @@ def create_hub(settings: Settings) -> Hub:
         replayer=Replayer(reader, vault, intake),
         reports=ProgressReports(reader, vault, lambda: list(ledger.values())),
         auditor=Auditor(send),
+        kpi_reader=ReportReader(settings.bootstrap_servers, kafka_security.aiokafka_options()),
         send=send,
     )
 

@@ -248,5 +248,4 @@ def section(facts: Facts, period: Period, cadence: Mapping[str, Cadence] = DEFAU
         ),
         rows=tuple(rows),
         columns=("not judged", "reached", "not reached"),
-        chart=True,
     )

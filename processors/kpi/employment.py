@@ -176,5 +176,4 @@ def section(facts: Facts, period: Period) -> Section:
         ),
         rows=(row, reasons),
         columns=("in follow-up", "excused", *(name for name, _ in EXCUSALS)),
-        chart=True,
     )

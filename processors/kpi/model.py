@@ -60,8 +60,6 @@ class Section:
     rows: tuple[Row, ...]
     columns: tuple[str, ...] = ()
     """Names of the rows' further ``counts`` columns, in order."""
-    chart: bool = False
-    """Whether the HTML page draws this section's percent rows against their targets."""
 
 
 @dataclass(frozen=True)
@@ -80,3 +78,7 @@ class Report:
 
     def row(self, key: str) -> Row:
         return next(row for section in self.sections for row in section.rows if row.key == key)
+
+    def targeted(self) -> list[Row]:
+        """The indicators the programme sets a target for, in the report's order."""
+        return [row for section in self.sections for row in section.rows if row.target is not None]

@@ -87,5 +87,4 @@ def section(facts: Facts, period: Period) -> Section:
         ),
         rows=rows,
         columns=("hours",),
-        chart=True,
     )

@@ -72,5 +72,4 @@ def section(facts: Facts, period: Period) -> Section:
         ),
         rows=(row,),
         columns=tuple(name for name in outcome if name != "on time"),
-        chart=True,
     )

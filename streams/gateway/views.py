@@ -12,7 +12,7 @@ from aiohttp import web as aiohttp_web
 from faust import web
 
 from streams.access.rate_limit import RateLimiter
-from streams.gateway import admin, health, keys, pulls, referrals, routes, submissions
+from streams.gateway import admin, health, keys, kpi, pulls, referrals, routes, submissions
 from streams.gateway.auth import Caller, Gatekeeper
 from streams.gateway.routes import ROUTES, Route
 
@@ -32,6 +32,7 @@ HANDLERS: dict[Route, Handler] = {
     routes.CLOCK_READ: admin.clock,
     routes.CLOCK_MOVE: admin.move_clock,
     routes.AUDIT: admin.audit_trail,
+    routes.KPI_REPORT: kpi.kpi_report,
     routes.OPENAPI: health.openapi_document,
     routes.HEALTH: health.healthz,
 }
