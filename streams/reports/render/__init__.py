@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Final, Literal
 
 from processors.kpi.model import Report, Row
+from processors.sla.calendar import TAIPEI
 
 Format = Literal["md", "csv", "json", "html"]
 FORMATS: Final = ("md", "csv", "json", "html")
@@ -35,6 +36,13 @@ def target(row: Row) -> str:
 
 def result(row: Row) -> str:
     return {True: "pass", False: "fail", None: "—"}[row.passed]
+
+
+def as_of(report: Report) -> str:
+    """The hub's latest record, in Taipei time (the bureau's own clock)."""
+    if report.as_of is None:
+        return "no record"
+    return report.as_of.astimezone(TAIPEI).isoformat(timespec="seconds")
 
 
 def number(found: float | int | None) -> str:

@@ -32,6 +32,7 @@ def svg(report: Report) -> str:
         width=900,
         height=110 + 46 * len(rows),
         range=(0, 100),
+        y_labels=[0, 20, 40, 60, 80, 100],
         print_values=True,
         value_formatter=lambda v: f"{v:.1f} %",
         legend_at_bottom=True,

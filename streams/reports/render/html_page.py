@@ -6,7 +6,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from processors.kpi.model import Report
-from streams.reports.render import chart, number, result, target, value
+from streams.reports.render import as_of, chart, number, result, target, value
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("streams.reports.render", "templates"),
@@ -21,6 +21,7 @@ def render(report: Report, *, detail: bool = False) -> str:
     return _ENVIRONMENT.get_template("kpi.html.j2").render(
         report=report,
         detail=detail,
+        as_of=as_of(report),
         # pygal's own SVG, made from the report's numbers and the hub's own labels: markup, not text.
         chart=Markup(chart.svg(report)),
     )

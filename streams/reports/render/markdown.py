@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from processors.kpi.model import Report, Section
-from streams.reports.render import number, result, target, value
+from streams.reports.render import as_of, number, result, target, value
 
 HEAD = ("indicator", "numerator", "denominator", "value", "target", "result")
 
@@ -39,8 +39,7 @@ def _section(section: Section, detail: bool) -> list[str]:
 
 
 def render(report: Report, *, detail: bool = False) -> str:
-    as_of = report.as_of.isoformat() if report.as_of else "no record"
-    lines = [f"# 成果指標 KPI report {report.period}", "", f"As of the hub's latest record: {as_of}.", ""]
+    lines = [f"# 成果指標 KPI report {report.period}", "", f"As of the hub's latest record: {as_of(report)}.", ""]
     lines.extend(f"> {note}" for note in report.notes)
     lines.append("")
     for section in report.sections:

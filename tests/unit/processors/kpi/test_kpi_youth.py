@@ -35,7 +35,9 @@ def test_each_outcome_of_a_notice() -> None:
         *_notice("R-WAIT"),
         *_notice("R-GONE"),
         ("status", status("R-GONE", "SOCIAL", "CANCELLED", T, by="SOCIAL")),
+        # A youth living outside Kaohsiung: SOCIAL still owes the dispatch.
         ("referral", referral("R-AWAY", "YOUTH_DRUG_USE", "S-AWAY", T, source="SOCIAL", out_of_area=True)),
+        ("sla", sla("R-AWAY", "YD_DISPATCH", "BREACH", T)),
         # Received before the period: not this period's notice, whatever its outcome.
         ("referral", referral("R-JUNE", "YOUTH_DRUG_USE", "S-JUNE", taipei(2025, 6, 30, 23))),
         ("sla", sla("R-JUNE", "YD_DISPATCH", "MET", T)),
@@ -47,13 +49,12 @@ def test_each_outcome_of_a_notice() -> None:
     assert row.detail == {
         "on time": ("R-ON",),
         "late": ("R-LATE",),
-        "breached": ("R-BREACH",),
+        "breached": ("R-AWAY", "R-BREACH"),
         "not dispatched": ("R-REFUSED",),
         "excluded: pending": ("R-OTHER", "R-WAIT"),
         "excluded: withdrawn": ("R-GONE",),
-        "excluded: out of area": ("R-AWAY",),
     }
-    assert (row.numerator, row.denominator, row.target) == (1, 4, 0.99)
+    assert (row.numerator, row.denominator, row.target) == (1, 5, 0.99)
     assert row.passed is False
 
 
