@@ -23,6 +23,7 @@ from processors.kpi.model import Report
 from processors.kpi.period import Period
 from processors.kpi.report import build_report
 from schemas.codec import codec_for, decode_any
+from streams.gateway.reader import groupless_consumer
 from streams.topology import (
     ASSIGNMENTS,
     CONTACTS,
@@ -124,14 +125,7 @@ class ReportReader:
 
     async def _ready(self) -> AIOKafkaConsumer:
         if self._consumer is None:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
-                group_id=None,
-                enable_auto_commit=False,
-                client_id="refhub-report",
-                fetch_max_wait_ms=50,
-                **self._options,
-            )
+            consumer = groupless_consumer(self._bootstrap, "refhub-report", self._options)
             await consumer.start()
             self._consumer = consumer
         return self._consumer

@@ -28,7 +28,8 @@ from adapters.roster_fixed_width import RosterDetail, format_roster
 from tests.conftest import ARTIFACTS
 from tests.support import police
 from tests.support.browser import screenshot
-from tests.support.processes import Broker, HubProcess
+from tests.support.movable_clock import advance_to, hub_now, own_hub
+from tests.support.processes import HubProcess
 from tests.support.topics import wait_for
 
 pytestmark = pytest.mark.broker
@@ -61,36 +62,11 @@ prosecutions; P1, P2: the prison's roster; Y1–Y5: youth notices; CP: a child-p
 
 @pytest.fixture(scope="module")
 def kpi_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    broker = Broker(data_dir=tmp_path_factory.mktemp("kafka-kpi"))
-    broker.start()
-    hub = HubProcess(
-        broker=broker,
-        work_dir=tmp_path_factory.mktemp("hub-kpi"),
-        extra_env={"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3"},
-    )
-    try:
-        hub.start()
+    with own_hub(tmp_path_factory, "kpi") as hub:
         yield hub
-    finally:
-        hub.stop()
-        broker.stop()
 
 
 # --- talking to the hub as the partners do ----------------------------------------------------------------------
-
-
-def hub_now(hub: HubProcess) -> datetime:
-    code, body = hub.get("/v1/admin/clock", hub.token("OPERATOR"))
-    assert code == 200, body
-    return datetime.fromisoformat(body["now"])
-
-
-def advance_to(hub: HubProcess, when: datetime) -> datetime:
-    seconds = max((when - hub_now(hub)).total_seconds(), 0.0)
-    body = json.dumps({"advance_seconds": seconds}).encode()
-    code, moved = hub.post("/v1/admin/clock", body, "application/json", hub.token("OPERATOR"))
-    assert code == 200, moved
-    return datetime.fromisoformat(moved["now"])
 
 
 def post(hub: HubProcess, partner: str, body: bytes, content_type: str) -> list[str]:
