@@ -1,4 +1,5 @@
-"""Session-wide fixtures: one real Kafka broker and one hub process, started only when a test needs them."""
+"""Session-wide fixtures: one real Kafka broker and one hub process, and a three-node cluster, each started only
+when a test needs it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import Broker, HubProcess
+from tests.support.processes import Broker, Cluster, HubProcess
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -30,3 +31,13 @@ def hub(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hu
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    instance = Cluster(data_dir=tmp_path_factory.mktemp("cluster"))
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
