@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test unit lint bench views-table broker-start broker-stop cluster cluster-worker cluster-stop clean
+.PHONY: run test unit lint bench views-table broker-start broker-stop cluster cluster-worker cluster-stop k8s clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -52,6 +52,11 @@ cluster-worker: $(STAMP)
 
 cluster-stop:
 	deploy/local/cluster.sh stop
+
+# deploy/k8s/*.yaml regenerated from streams/topology.py and the ACL plan, then checked with kubeconform.
+k8s: $(STAMP)
+	$(PY) -m deploy.k8s.generate
+	REFHUB_PYTHON=$(PY) deploy/k8s/validate.sh
 
 clean:
 	rm -rf $(VENV) tests/artifacts
