@@ -5,22 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from tests.support.processes import Broker, Cluster, HubProcess
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+Kafka = TypeVar("Kafka", Broker, Cluster)
 
 
-@pytest.fixture(scope="session")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    instance = Broker(data_dir=tmp_path_factory.mktemp("kafka"))
+def running(instance: Kafka) -> Iterator[Kafka]:
     instance.start()
     try:
         yield instance
     finally:
         instance.stop()
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    yield from running(Broker(data_dir=tmp_path_factory.mktemp("kafka")))
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +40,4 @@ def hub(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hu
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    instance = Cluster(data_dir=tmp_path_factory.mktemp("cluster"))
-    instance.start()
-    try:
-        yield instance
-    finally:
-        instance.stop()
+    yield from running(Cluster(data_dir=tmp_path_factory.mktemp("cluster")))

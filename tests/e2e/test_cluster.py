@@ -17,7 +17,7 @@ from streams.acls import LEADER_TOPIC
 from streams.topology import ALL_TOPICS, CHANGELOGS
 from tests.support import police
 from tests.support.processes import Cluster, HubProcess
-from tests.support.topics import Message, wait_for
+from tests.support.topics import wait_for_referrals
 
 pytestmark = pytest.mark.broker
 
@@ -83,19 +83,8 @@ def submit_and_wait_routed(hub: HubProcess, seed: int) -> None:
     assert status == 202, receipt
     assert len(receipt["accepted"]) == RECORDS and receipt["rejected"] == []
     referral_ids = {row["referral_id"] for row in receipt["accepted"]}
-
-    def ours(message: Message) -> bool:
-        return message.value["referral_id"] in referral_ids
-
     for agency in ("SOCIAL", "BUREAU"):
-        found = wait_for(
-            hub.broker.bootstrap,
-            f"assignments.{agency}",
-            ours,
-            RECORDS,
-            timeout=120,
-            distinct=lambda m: m.value["referral_id"],
-        )
+        found = wait_for_referrals(hub.broker.bootstrap, f"assignments.{agency}", referral_ids)
         missing = referral_ids - {m.value["referral_id"] for m in found}
         assert not missing, f"{agency}: {len(missing)} of {RECORDS} referrals never routed"
 

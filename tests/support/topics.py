@@ -66,6 +66,19 @@ def wait_for(
         time.sleep(0.5)
 
 
+def wait_for_referrals(bootstrap: str, topic: str, referral_ids: set[str], timeout: float = 120.0) -> list[Message]:
+    """Poll the topic until a record of every one of these referrals is there, or the timeout passes; return
+    every record of theirs (repeats included)."""
+    return wait_for(
+        bootstrap,
+        topic,
+        lambda m: m.value.get("referral_id") in referral_ids,
+        len(referral_ids),
+        timeout=timeout,
+        distinct=lambda m: m.value["referral_id"],
+    )
+
+
 def end_offsets_total(bootstrap: str, topic: str) -> int:
     """How many records the topic has ever had (cheap: no records are read)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
