@@ -104,6 +104,18 @@ SLA_CHECKS = TopicSpec(
 )
 JOURNEY_STEPS = TopicSpec("journeys.steps", "journey_step", "steps of each person's journey, key subject_id")
 PROTECTION_GAPS = TopicSpec("protection.gaps", "protection_gap", "break points opened and closed, key subject_id")
+LECTURE_NOTICES = TopicSpec(
+    "lectures.notices",
+    "referral_event",
+    "lecture notices (講習通知) on their way to be counted, re-keyed by subject_id",
+    retention_ms=30 * DAY_MS,
+)
+LECTURES_COUNTED = TopicSpec(
+    "lectures.counted",
+    "referral_event",
+    "lecture notices counted on the person's partition (earlier_lectures set), back to the router; key referral_id",
+    retention_ms=30 * DAY_MS,
+)
 
 
 def assignment_topic(agency: str) -> TopicSpec:
@@ -145,6 +157,8 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     ERASURE_COMPLETIONS,
     AUDIT_EVENTS,
     PARTNER_CREDENTIALS,
+    LECTURE_NOTICES,
+    LECTURES_COUNTED,
     *ASSIGNMENTS.values(),
     *STATUS_TOPICS.values(),
 )
@@ -154,7 +168,7 @@ TABLES: dict[str, str] = {
     "referral-ledger": "Delivery ledger: per referral, per destination state and history (or an erased marker).",
     "sla-clocks": "SLA clocks per referral, on the referral's partition.",
     "journeys": "One journey per person (pseudonymous subject id) and its gaps.",
-    "lecture-notices": "Lecture notices per person, for the first/repeat programme.",
+    "lecture-notices": "Lecture notices per person, for the first/repeat programme; on the person's partition.",
     "subject-index": "Per person: their referrals; once erased, the erasure.",
     "erasure-orders": "Per person (lookup key): the erasure orders handled.",
 }

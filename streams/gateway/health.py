@@ -1,4 +1,11 @@
-"""Whether this worker may take traffic (/healthz), and the API's own description (/openapi.json)."""
+"""Whether this worker is alive (/healthz, for a liveness probe: a restart would help) and whether it may take
+traffic (/readyz, for a load balancer: its tables are restored and it holds partitions); the API's own
+description (/openapi.json).
+
+A worker that lost the broker is not dead — restarting it would only add a rebalance — so liveness asks only
+that the event loop answers; the broker and the tables are readiness questions. Any ready worker takes any
+request: what another worker owns is passed there (streams/peers).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +40,11 @@ def has_partitions(hub: Hub) -> bool:
 
 
 async def healthz(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
+    """200 while the worker's event loop answers (this handler running is the proof)."""
+    return answer({"ok": True, "ready": serving(hub)})
+
+
+async def readyz(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
     """200 only when the broker answers and this worker holds its partitions with their tables restored."""
     checks = {
         "broker": await _broker_reachable(hub),

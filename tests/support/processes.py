@@ -111,7 +111,7 @@ class HubProcess:
         }
 
     def start(self, timeout: float = 120.0) -> float:
-        """Start ``refhub run`` and wait until /healthz is 200; return the seconds it took."""
+        """Start ``refhub run`` and wait until /readyz is 200; return the seconds it took."""
         self.starts += 1
         self.log_path = self.work_dir / f"hub-{self.starts}.log"
         began = time.monotonic()
@@ -133,7 +133,7 @@ class HubProcess:
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
