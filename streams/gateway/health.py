@@ -17,6 +17,7 @@ from aiohttp import web
 from streams.gateway import openapi
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer
+from streams.topology import REFERRAL_EVENTS
 
 if TYPE_CHECKING:
     from streams.hub import Hub
@@ -53,7 +54,15 @@ async def readyz(hub: Hub, caller: Caller, request: web.Request) -> web.StreamRe
         "credentials": hub.credential_follower.ready.is_set(),
     }
     ok = all(checks.values())
-    return answer({"ok": ok, "checks": checks}, status=200 if ok else 503)
+    held = _held(hub) if checks["partitions"] else {}
+    return answer({"ok": ok, "checks": checks, "partitions_held": held}, status=200 if ok else 503)
+
+
+def _held(hub: Hub) -> dict[str, list[int]]:
+    """This worker's active partitions of the referral topic: operators (and the tests) see who holds what."""
+    app: Any = hub.app
+    topic = REFERRAL_EVENTS.name
+    return {topic: sorted(tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic)}
 
 
 async def openapi_document(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
