@@ -26,13 +26,17 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.fixture(scope="module")
-def workers(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
+def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
+    # A broker of their own: one hub per broker (the session's hub has other secrets and the same group id).
+    broker = Broker(data_dir=tmp_path_factory.mktemp("kafka-workers"))
+    broker.start()
     hub = Workers(broker=broker, work_dir=tmp_path_factory.mktemp("workers"), count=3)
-    hub.start()
     try:
+        hub.start()
         yield hub
     finally:
         hub.stop()
+        broker.stop()
 
 
 def post_police(worker: HubProcess, rows: list[dict[str, str]]) -> dict[str, object]:
