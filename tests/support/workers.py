@@ -8,6 +8,8 @@ first worker's gateway), so a test written for one hub can run on three.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -46,6 +48,8 @@ class Workers:
     def start(self, timeout: float = 180.0) -> float:
         """The first worker makes the topics and the dev credentials; the others then join its group."""
         began = time.monotonic()
+        for worker in self.alive():  # a restart after stop() or kill9(): every worker anew
+            worker.stop()
         self.workers[0].start(timeout)
         for worker in self.workers[1:]:
             worker.launch()
@@ -57,6 +61,15 @@ class Workers:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+
+    def kill9(self) -> None:
+        """The whole hub crashes: every worker at once (``kill -9``), as one process's crash does for one worker."""
+        for worker in self.alive():
+            assert worker.process is not None
+            os.kill(worker.process.pid, signal.SIGKILL)
+        for worker in self.workers:
+            if worker.process is not None:
+                worker.process.wait(timeout=30)
 
     def alive(self) -> list[HubProcess]:
         return [w for w in self.workers if w.process is not None and w.process.poll() is None]
@@ -87,6 +100,16 @@ class Workers:
     @property
     def url(self) -> str:
         return self.workers[0].url
+
+    @property
+    def log_path(self) -> Path | None:
+        return self.workers[0].log_path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(f"[worker {n}] {w.log_tail(lines)}" for n, w in enumerate(self.workers))
+
+    def env(self) -> dict[str, str]:
+        return self.workers[0].env()
 
     @property
     def web_port(self) -> int:
