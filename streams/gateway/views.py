@@ -38,6 +38,7 @@ HANDLERS: dict[Route, Handler] = {
     routes.CLOCK_MOVE: admin.move_clock,
     routes.AUDIT: admin.audit_trail,
     routes.OPENAPI: health.openapi_document,
+    routes.ASYNCAPI: health.asyncapi_document,
     routes.HEALTH: health.healthz,
 }
 
