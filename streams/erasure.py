@@ -20,7 +20,7 @@ from faust.types import StreamT
 
 from processors import audit
 from processors.erasure import orders, referrals, subjects
-from streams import metrics, outbox
+from streams import logs, metrics, outbox
 from streams.audit import output as audit_output
 from streams.outbox import Output
 from streams.statuses import status_outputs
@@ -47,22 +47,26 @@ def register_erasure(hub: Hub) -> None:
     @app.agent(hub.topics[ERASURE_ORDERS.name], name="erase-orders", concurrency=1)
     async def erase_orders(stream: StreamT[Any]) -> None:
         async for order in stream:
-            await order_one(hub, order)
+            with logs.for_event(order):
+                await order_one(hub, order)
 
     @app.agent(hub.topics[ERASURE_SUBJECTS.name], name="erase-subjects", concurrency=1)
     async def erase_subjects(stream: StreamT[Any]) -> None:
         async for order in stream:
-            await subject_one(hub, order)
+            with logs.for_event(order):
+                await subject_one(hub, order)
 
     @app.agent(hub.topics[ERASURE_STEPS.name], name="erase-referrals", concurrency=1)
     async def erase_referrals(stream: StreamT[Any]) -> None:
         async for step in stream:
-            await referral_one(hub, step)
+            with logs.for_event(step):
+                await referral_one(hub, step)
 
     @app.agent(hub.topics[ERASURE_PROGRESS.name], name="complete-erasures", concurrency=1)
     async def complete_erasures(stream: StreamT[Any]) -> None:
         async for progress in stream:
-            await progress_one(hub, progress)
+            with logs.for_event(progress):
+                await progress_one(hub, progress)
 
 
 # -- hop 1: the person's keys ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Whether this worker may take traffic (/healthz), and the API's own description (/openapi.json)."""
+"""Whether this worker may take traffic (/healthz), and the hub's own descriptions: the HTTP API (/openapi.json)
+and its topics (/asyncapi.json)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from streams.gateway import openapi
+from streams.gateway import asyncapi, openapi
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer
 
@@ -46,6 +47,11 @@ async def healthz(hub: Hub, caller: Caller, request: web.Request) -> web.StreamR
 
 async def openapi_document(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
     return answer(openapi.document())
+
+
+async def asyncapi_document(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
+    settings = hub.settings
+    return answer(asyncapi.document(settings.partitions, settings.replication_factor, settings.min_insync_replicas))
 
 
 async def _broker_reachable(hub: Hub) -> bool:

@@ -83,6 +83,7 @@ AUDIT = Route(
     "稽核 (個人資料保護法第18條)",
 )
 OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
+ASYNCAPI = Route("GET", "/asyncapi.json", Access.ANYONE, "Every topic's AsyncAPI description", "說明文件")
 HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker may take traffic", "健康檢查")
 
 ROUTES: tuple[Route, ...] = (
@@ -97,5 +98,6 @@ ROUTES: tuple[Route, ...] = (
     CLOCK_MOVE,
     AUDIT,
     OPENAPI,
+    ASYNCAPI,
     HEALTH,
 )
