@@ -20,7 +20,7 @@ from faust.types import StreamT
 
 from processors import audit
 from processors.erasure import orders, referrals, subjects
-from streams import metrics, outbox
+from streams import logs, metrics, outbox
 from streams.audit import output as audit_output
 from streams.outbox import Output
 from streams.statuses import status_outputs
@@ -47,22 +47,26 @@ def register_erasure(hub: Hub) -> None:
     @app.agent(hub.topics[ERASURE_ORDERS.name], name="erase-orders", concurrency=1)
     async def erase_orders(stream: StreamT[Any]) -> None:
         async for order in stream:
-            await order_one(hub, order)
+            with logs.for_event(order):
+                await order_one(hub, order)
 
     @app.agent(hub.topics[ERASURE_SUBJECTS.name], name="erase-subjects", concurrency=1)
     async def erase_subjects(stream: StreamT[Any]) -> None:
         async for order in stream:
-            await subject_one(hub, order)
+            with logs.for_event(order):
+                await subject_one(hub, order)
 
     @app.agent(hub.topics[ERASURE_STEPS.name], name="erase-referrals", concurrency=1)
     async def erase_referrals(stream: StreamT[Any]) -> None:
         async for step in stream:
-            await referral_one(hub, step)
+            with logs.for_event(step):
+                await referral_one(hub, step)
 
     @app.agent(hub.topics[ERASURE_PROGRESS.name], name="complete-erasures", concurrency=1)
     async def complete_erasures(stream: StreamT[Any]) -> None:
         async for progress in stream:
-            await progress_one(hub, progress)
+            with logs.for_event(progress):
+                await progress_one(hub, progress)
 
 
 # -- hop 1: the person's keys ------------------------------------------------------------------------------
@@ -150,8 +154,12 @@ async def subject_one(hub: Hub, order: Mapping[str, Any]) -> None:
     subject_id = order["subject_id"]
     journey = hub.journeys.get(subject_id)
     plan = subjects.plan_subject(order, hub.subject_index.get(subject_id), journey is not None, hub.clock.now())
+    lectures_held = hub.lectures.get(subject_id) is not None
+    if lectures_held:
+        # Kept on the person's own partition (streams/lectures.py): this hop holds the whole list.
+        del hub.lectures[subject_id]
     await _subject_writes(
-        hub, subject_id, plan, erase_journey=plan.erase_journey and journey is not None, erase_lectures=True
+        hub, subject_id, plan, erase_journey=plan.erase_journey and journey is not None, written=lectures_held
     )
     outputs: list[Output] = [(ERASURE_STEPS.name, step["referral_id"], step) for step in plan.steps]
     if plan.answer is not None:
@@ -176,7 +184,7 @@ async def subject_one(hub: Hub, order: Mapping[str, Any]) -> None:
 
 
 async def _subject_writes(
-    hub: Hub, subject_id: str, plan: subjects.SubjectPlan, *, erase_journey: bool, erase_lectures: bool = False
+    hub: Hub, subject_id: str, plan: subjects.SubjectPlan, *, erase_journey: bool, written: bool = False
 ) -> None:
     if plan.value is not None:
         hub.subject_index[subject_id] = plan.value
@@ -184,11 +192,7 @@ async def _subject_writes(
         # No BREACH or gap can fire for the person: the journey and its due instant go together.
         del hub.journeys[subject_id]
         hub.journey_index.schedule(subject_id, None)
-    lectures = erase_lectures and hub.lectures.get(subject_id) is not None
-    if lectures:
-        # Kept on the person's own partition (streams/lectures.py): this hop holds the whole list.
-        del hub.lectures[subject_id]
-    if plan.value is not None or erase_journey or lectures:
+    if plan.value is not None or erase_journey or written:
         await hub.app.producer.flush()
 
 

@@ -18,7 +18,7 @@ from processors.dead_letters import dead_letter
 from processors.erasure import referrals
 from processors.ledger import plan_routing
 from processors.routing import NoRoute, RouteRefused
-from streams import disclosure, journeys, metrics, outbox, sla
+from streams import disclosure, journeys, logs, metrics, outbox, sla
 from streams.audit import output as audit_output
 from streams.statuses import status_outputs
 from streams.topology import ASSIGNMENTS, DEAD_LETTERS, LECTURE_NOTICES, LECTURES_COUNTED, REFERRAL_EVENTS
@@ -35,7 +35,8 @@ def register_router(hub: Hub) -> None:
     @app.agent(hub.topics[REFERRAL_EVENTS.name], name="route-referrals", concurrency=1)
     async def route_referrals(stream: StreamT[Any]) -> None:
         async for event in stream:
-            await route_one(hub, event)
+            with logs.for_event(event):
+                await route_one(hub, event)
 
     # Lecture notices come back counted on the person's partition (streams/lectures.py), keyed by referral id:
     # the same partitions as referrals.events, so this agent writes the same ledger rows in the same place.
@@ -100,6 +101,13 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     await journeys.send_step(hub, journeys.referred_step(event, destinations, routed_at))
     # The REFERRED step names every destination: only amendments' cancellations are news to the journey.
     await journeys.send_state_steps(hub, event["subject_id"], [s for s in plan.statuses if s["state"] != "ROUTED"])
+    log.info(
+        "referral %s v%s routed%s: %s",
+        referral_id,
+        event["version"],
+        "" if plan.first_time else " again",
+        ", ".join(f"{a['destination']} ({a['rule']})" for a in plan.assignments),
+    )
     if plan.first_time:
         latency = (routed_at - event["received_at"]).total_seconds()
         metrics.RECEIPT_TO_ASSIGNMENT.labels(event["kind"]).observe(max(latency, 0.0))

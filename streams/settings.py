@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     max_record_bytes: int = 1_000_000
     """The largest Kafka record the hub writes: below the broker's message.max.bytes (1 MiB + 12 by default)."""
     log_level: str = "info"
+    log_format: Literal["json", "text"] | None = None
+    """One JSON object a line, or text; unset: text on a terminal, JSON anywhere else (streams/logs.py)."""
     sla_policy_file: Path | None = None
     """A TOML policy table whose rows replace the defaults (processors/sla/default_policy.toml) by clock name."""
     sla_tick_seconds: float = 1.0

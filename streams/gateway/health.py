@@ -1,6 +1,6 @@
 """Whether this worker is alive (/healthz, for a liveness probe: a restart would help) and whether it may take
-traffic (/readyz, for a load balancer: its tables are restored and it holds partitions); the API's own
-description (/openapi.json).
+traffic (/readyz, for a load balancer: its tables are restored and it holds partitions); the hub's own
+descriptions: the HTTP API (/openapi.json) and its topics (/asyncapi.json).
 
 A worker that lost the broker is not dead — restarting it would only add a rebalance — so liveness asks only
 that the event loop answers; the broker and the tables are readiness questions. Any ready worker takes any
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from streams.gateway import openapi
+from streams.gateway import asyncapi, openapi
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer
 from streams.topology import REFERRAL_EVENTS
@@ -67,6 +67,11 @@ def _held(hub: Hub) -> dict[str, list[int]]:
 
 async def openapi_document(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
     return answer(openapi.document())
+
+
+async def asyncapi_document(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
+    settings = hub.settings
+    return answer(asyncapi.document(settings.partitions, settings.replication_factor, settings.min_insync_replicas))
 
 
 async def _broker_reachable(hub: Hub) -> bool:

@@ -32,7 +32,7 @@ from processors.dead_letters import dead_letter
 from processors.erasure.referrals import is_erased
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
-from streams import metrics
+from streams import logs, metrics
 from streams.vault import KeyVault, SubjectKey
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,7 @@ class Intake:
     async def submit(self, partner: str, adapter: InboundAdapter, body: bytes) -> dict[str, Any]:
         received_at = self._now()
         submission_id = new_submission_id(received_at)
+        logs.bind(submission_id=submission_id)
         try:
             # Off the event loop: a 10 MiB file takes seconds to parse, and agents, timers and every other
             # partner's request must not wait for it.

@@ -83,6 +83,7 @@ AUDIT = Route(
     "稽核 (個人資料保護法第18條)",
 )
 OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
+ASYNCAPI = Route("GET", "/asyncapi.json", Access.ANYONE, "Every topic's AsyncAPI description", "說明文件")
 HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker is alive (a liveness probe)", "健康檢查")
 READY = Route(
     "GET",
@@ -126,6 +127,7 @@ ROUTES: tuple[Route, ...] = (
     CLOCK_MOVE,
     AUDIT,
     OPENAPI,
+    ASYNCAPI,
     HEALTH,
     READY,
     PEER_RECORDS,

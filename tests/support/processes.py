@@ -15,9 +15,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from streams.access import dev_tokens
 
@@ -194,6 +196,26 @@ class HubProcess:
     def get(self, path: str, token: str | None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return _call(urllib.request.Request(self.url + path, headers=headers))
+
+
+Hub = TypeVar("Hub", bound=HubProcess)
+
+
+@contextmanager
+def on_own_broker(broker_dir: Path, make_hub: Callable[[Broker], Hub]) -> Iterator[Hub]:
+    """A hub on a broker of its own (for a module whose hub runs with other settings than the session's), started;
+    both are stopped afterwards."""
+    broker = Broker(data_dir=broker_dir)
+    broker.start()
+    hub: Hub | None = None
+    try:
+        hub = make_hub(broker)
+        hub.start()
+        yield hub
+    finally:
+        if hub is not None:
+            hub.stop()
+        broker.stop()
 
 
 def _call(request: urllib.request.Request) -> tuple[int, Any]:

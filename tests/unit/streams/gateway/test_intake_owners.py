@@ -4,6 +4,7 @@ decided by the owner of its referral, and the receipt is every owner's rows in f
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -77,7 +78,7 @@ def test_parsing_a_large_file_leaves_the_event_loop_free() -> None:
         task.cancel()
 
     asyncio.run(scenario())
-    gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
     assert len(ticks) > 20 and max(gaps) < 0.25, "timers and agents kept running while the file was parsed"
 
 
