@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     """CA bundle (PEM) of partner client certificates: mutual TLS, certificate subject → partner."""
     web_tls_require_client_cert: bool = False
     """Refuse a TLS handshake without a client certificate (otherwise a bearer token still works)."""
+    canonical_url: str = ""
+    """How the other workers reach this one (Faust's ``canonical_url``): a request for a key another worker owns is
+    passed there. Default ``http://WEB_HOST:WEB_PORT``; in Kubernetes the pod's own DNS name."""
+    standby_replicas: int = 1
+    """Warm copies of each table partition on other workers, so a takeover after a crash does not replay a whole
+    changelog (Faust's ``table_standby_replicas``)."""
+    peer_tls_ca_file: Path | None = None
+    """With a TLS gateway: the CA bundle that signed the other workers' gateway certificates (for calls between
+    workers); none: the system's trust store."""
     partitions: int = 3
     replication_factor: int = 1
     min_insync_replicas: int = 1

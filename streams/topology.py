@@ -139,6 +139,19 @@ JOURNEY_STEPS = TopicSpec(
 PROTECTION_GAPS = TopicSpec(
     "protection.gaps", "protection_gap", "break points opened and closed, key subject_id", key="subject_id"
 )
+LECTURE_NOTICES = TopicSpec(
+    "lectures.notices",
+    "referral_event",
+    "lecture notices (講習通知) on their way to be counted, re-keyed by subject_id",
+    retention_ms=30 * DAY_MS,
+    key="subject_id",
+)
+LECTURES_COUNTED = TopicSpec(
+    "lectures.counted",
+    "referral_event",
+    "lecture notices counted on the person's partition (earlier_lectures set), back to the router; key referral_id",
+    retention_ms=30 * DAY_MS,
+)
 
 
 def assignment_topic(agency: str) -> TopicSpec:
@@ -183,6 +196,8 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     ERASURE_COMPLETIONS,
     AUDIT_EVENTS,
     PARTNER_CREDENTIALS,
+    LECTURE_NOTICES,
+    LECTURES_COUNTED,
     *ASSIGNMENTS.values(),
     *STATUS_TOPICS.values(),
 )
@@ -192,7 +207,7 @@ TABLES: dict[str, str] = {
     "referral-ledger": "Delivery ledger: per referral, per destination state and history (or an erased marker).",
     "sla-clocks": "SLA clocks per referral, on the referral's partition.",
     "journeys": "One journey per person (pseudonymous subject id) and its gaps.",
-    "lecture-notices": "Lecture notices per person, for the first/repeat programme.",
+    "lecture-notices": "Lecture notices per person, for the first/repeat programme; on the person's partition.",
     "subject-index": "Per person: their referrals; once erased, the erasure.",
     "erasure-orders": "Per person (lookup key): the erasure orders handled.",
 }
@@ -290,6 +305,12 @@ def _agent(name: str, doc: str) -> Component:
 
 
 ROUTER = _agent("route-referrals", "Routes canonical referrals to the agencies that must act (streams/router.py).")
+ROUTE_LECTURES = _agent(
+    "route-lectures", "Routes lecture notices once counted on the person's partition (streams/router.py)."
+)
+COUNT_LECTURES = _agent(
+    "count-lectures", "Counts a person's lecture notices (講習通知) on the person's partition (streams/lectures.py)."
+)
 ANSWERS = _agent("apply-answers", "Applies partners' answers to the delivery ledger (streams/answers.py).")
 CHECK_CLOCKS = _agent("check-clocks", "Turns due SLA clocks into warnings, breaches, expiries (streams/sla.py).")
 TREATMENT = _agent("record-treatment-hours", "Meets the monthly progress-report clock (streams/sla.py).")
@@ -307,6 +328,8 @@ SLA_TICK = Component(
 
 AGENTS: tuple[Component, ...] = (
     ROUTER,
+    ROUTE_LECTURES,
+    COUNT_LECTURES,
     ANSWERS,
     CHECK_CLOCKS,
     TREATMENT,
@@ -337,14 +360,23 @@ class Flow:
     """Why nobody in the hub reads it, where that is so."""
 
 
-_STATUS_WRITERS = (ROUTER, ANSWERS, CHECK_CLOCKS, ERASE_ORDERS, ERASE_SUBJECTS, ERASE_REFERRALS, COMPLETE_ERASURES)
+_STATUS_WRITERS = (
+    ROUTER,
+    ROUTE_LECTURES,
+    ANSWERS,
+    CHECK_CLOCKS,
+    ERASE_ORDERS,
+    ERASE_SUBJECTS,
+    ERASE_REFERRALS,
+    COMPLETE_ERASURES,
+)
 _FOR_OPERATORS = "No agent reads it: it is the hub's record for operators (refhub consume) and reports."
 
 FLOWS: dict[str, Flow] = {
     INBOUND_RAW.name: Flow((GATEWAY,), (GATEWAY,)),
     REFERRAL_EVENTS.name: Flow((GATEWAY,), (ROUTER, GATEWAY)),
-    REFERRAL_STATUS.name: Flow((ROUTER, ANSWERS, CHECK_CLOCKS, ERASE_REFERRALS), (), _FOR_OPERATORS),
-    DEAD_LETTERS.name: Flow((GATEWAY, ROUTER, ANSWERS, FOLLOW_JOURNEYS, CONTACTS_AGENT), (GATEWAY,)),
+    REFERRAL_STATUS.name: Flow((ROUTER, ROUTE_LECTURES, ANSWERS, CHECK_CLOCKS, ERASE_REFERRALS), (), _FOR_OPERATORS),
+    DEAD_LETTERS.name: Flow((GATEWAY, ROUTER, ROUTE_LECTURES, ANSWERS, FOLLOW_JOURNEYS, CONTACTS_AGENT), (GATEWAY,)),
     SUBJECT_LOOKUP.name: Flow((KEY_VAULT,), (KEY_VAULT,)),
     SUBJECT_KEYS.name: Flow((KEY_VAULT,), (KEY_VAULT,)),
     REFERRAL_UPDATES.name: Flow((GATEWAY,), (ANSWERS,)),
@@ -352,10 +384,10 @@ FLOWS: dict[str, Flow] = {
     TREATMENT_HOURS.name: Flow((GATEWAY,), (TREATMENT, GATEWAY)),
     ERASURE_ORDERS.name: Flow((GATEWAY,), (ERASE_ORDERS,)),
     SLA_EVENTS.name: Flow(
-        (ROUTER, ANSWERS, CHECK_CLOCKS, TREATMENT, FOLLOW_JOURNEYS, CONTACTS_AGENT), (), _FOR_OPERATORS
+        (ROUTER, ROUTE_LECTURES, ANSWERS, CHECK_CLOCKS, TREATMENT, FOLLOW_JOURNEYS, CONTACTS_AGENT), (), _FOR_OPERATORS
     ),
     SLA_CHECKS.name: Flow((SLA_TICK,), (CHECK_CLOCKS,)),
-    JOURNEY_STEPS.name: Flow((ROUTER, ANSWERS, CHECK_CLOCKS, TREATMENT, SLA_TICK), (FOLLOW_JOURNEYS,)),
+    JOURNEY_STEPS.name: Flow((ROUTER, ROUTE_LECTURES, ANSWERS, CHECK_CLOCKS, TREATMENT, SLA_TICK), (FOLLOW_JOURNEYS,)),
     PROTECTION_GAPS.name: Flow((FOLLOW_JOURNEYS, CONTACTS_AGENT), (), _FOR_OPERATORS),
     ERASURE_SUBJECTS.name: Flow((ERASE_ORDERS,), (ERASE_SUBJECTS,)),
     ERASURE_STEPS.name: Flow((ERASE_SUBJECTS, FOLLOW_JOURNEYS, CONTACTS_AGENT), (ERASE_REFERRALS,)),
@@ -370,6 +402,7 @@ FLOWS: dict[str, Flow] = {
             GATEWAY,
             CREDENTIALS_CLI,
             ROUTER,
+            ROUTE_LECTURES,
             ANSWERS,
             CHECK_CLOCKS,
             ERASE_ORDERS,
@@ -379,15 +412,25 @@ FLOWS: dict[str, Flow] = {
         ),
         (GATEWAY,),
     ),
+    # route_one is one function for both: a counted copy never goes round again (earlier_lectures is set).
+    LECTURE_NOTICES.name: Flow((ROUTER, ROUTE_LECTURES), (COUNT_LECTURES,)),
+    LECTURES_COUNTED.name: Flow((COUNT_LECTURES,), (ROUTE_LECTURES,)),
     PARTNER_CREDENTIALS.name: Flow((CREDENTIALS_CLI,), (CREDENTIAL_FOLLOWER, CREDENTIALS_CLI)),
-    **{spec.name: Flow((ROUTER, ANSWERS, ERASE_REFERRALS), (GATEWAY, PARTNER_SYSTEM)) for spec in ASSIGNMENTS.values()},
+    **{
+        spec.name: Flow((ROUTER, ROUTE_LECTURES, ANSWERS, ERASE_REFERRALS), (GATEWAY, PARTNER_SYSTEM))
+        for spec in ASSIGNMENTS.values()
+    },
     **{spec.name: Flow(_STATUS_WRITERS, (GATEWAY, PARTNER_SYSTEM)) for spec in STATUS_TOPICS.values()},
-    changelog_topic("referral-ledger"): Flow((ROUTER, ANSWERS, CHECK_CLOCKS, ERASE_REFERRALS), (TABLE_RECOVERY,)),
-    changelog_topic("sla-clocks"): Flow((ROUTER, ANSWERS, CHECK_CLOCKS, TREATMENT, ERASE_REFERRALS), (TABLE_RECOVERY,)),
+    changelog_topic("referral-ledger"): Flow(
+        (ROUTER, ROUTE_LECTURES, ANSWERS, CHECK_CLOCKS, ERASE_REFERRALS), (TABLE_RECOVERY,)
+    ),
+    changelog_topic("sla-clocks"): Flow(
+        (ROUTER, ROUTE_LECTURES, ANSWERS, CHECK_CLOCKS, TREATMENT, ERASE_REFERRALS), (TABLE_RECOVERY,)
+    ),
     changelog_topic("journeys"): Flow(
         (FOLLOW_JOURNEYS, CONTACTS_AGENT, ERASE_SUBJECTS, COMPLETE_ERASURES), (TABLE_RECOVERY,)
     ),
-    changelog_topic("lecture-notices"): Flow((ROUTER, ERASE_REFERRALS), (TABLE_RECOVERY,)),
+    changelog_topic("lecture-notices"): Flow((COUNT_LECTURES, ERASE_SUBJECTS), (TABLE_RECOVERY,)),
     changelog_topic("subject-index"): Flow(
         (FOLLOW_JOURNEYS, CONTACTS_AGENT, ERASE_SUBJECTS, COMPLETE_ERASURES), (TABLE_RECOVERY,)
     ),

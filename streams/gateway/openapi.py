@@ -257,8 +257,15 @@ def document() -> dict[str, Any]:
             "/healthz": {
                 "get": {
                     "security": [],
-                    "summary": "200 when the broker answers and partitions are held",
-                    "responses": {"200": {"description": "Healthy"}, "503": {"description": "Not ready"}},
+                    "summary": "200 while the worker's event loop answers (liveness)",
+                    "responses": {"200": {"description": "Alive"}},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "security": [],
+                    "summary": "200 when the broker answers, partitions are held and their tables restored",
+                    "responses": {"200": {"description": "Ready for traffic"}, "503": {"description": "Not ready"}},
                 }
             },
             "/v1/keys/release": {
@@ -302,5 +309,6 @@ def document() -> dict[str, Any]:
     }
     paths: dict[str, Any] = document["paths"]
     for route in ROUTES:
-        _declare_access(paths[route.path][route.method.lower()], route)
+        if route.access is not Access.PEER:  # between the hub's own workers: not a partner's API
+            _declare_access(paths[route.path][route.method.lower()], route)
     return document

@@ -15,7 +15,7 @@ from faust import web
 from streams import logs
 from streams.access.rate_limit import RateLimiter
 from streams.access.roles import Access
-from streams.gateway import admin, health, keys, pulls, referrals, routes, submissions
+from streams.gateway import admin, health, keys, peers, pulls, referrals, routes, submissions
 from streams.gateway.auth import Caller, Gatekeeper
 from streams.gateway.routes import ROUTES, Route
 
@@ -40,6 +40,10 @@ HANDLERS: dict[Route, Handler] = {
     routes.OPENAPI: health.openapi_document,
     routes.ASYNCAPI: health.asyncapi_document,
     routes.HEALTH: health.healthz,
+    routes.READY: health.readyz,
+    routes.PEER_RECORDS: peers.records,
+    routes.PEER_SUBJECTS: peers.subjects,
+    routes.PEER_TABLES: peers.tables,
 }
 
 
@@ -49,6 +53,7 @@ def register(hub: Hub) -> None:
         hub.credentials,
         RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
         client_certificates=settings.web_tls_client_ca_file is not None,
+        peer_seal=hub.peer_seal,
     )
     for path, declared in groupby(sorted(ROUTES, key=lambda r: r.path), key=lambda r: r.path):
         methods = {route.method.lower(): _method(hub, gate, route, HANDLERS[route]) for route in declared}

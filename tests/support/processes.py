@@ -76,6 +76,8 @@ class HubProcess:
     log_path: Path | None = None
     starts: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
+    data_dir: Path | None = None
+    """Default ``work_dir/data``; workers of one hub share the work dir (secrets, dev tokens), not the data."""
 
     @property
     def url(self) -> str:
@@ -102,7 +104,7 @@ class HubProcess:
             "REFHUB_BROKER": self.broker.bootstrap,
             "REFHUB_WEB_PORT": str(self.web_port),
             "REFHUB_METRICS_PORT": str(self.metrics_port),
-            "REFHUB_DATA_DIR": str(self.work_dir / "data"),
+            "REFHUB_DATA_DIR": str(self.data_dir or self.work_dir / "data"),
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
             "REFHUB_ENVIRONMENT": "local",
             "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
@@ -113,10 +115,16 @@ class HubProcess:
         }
 
     def start(self, timeout: float = 120.0) -> float:
-        """Start ``refhub run`` and wait until /healthz is 200; return the seconds it took."""
-        self.starts += 1
-        self.log_path = self.work_dir / f"hub-{self.starts}.log"
+        """Start ``refhub run`` and wait until /readyz is 200; return the seconds it took."""
         began = time.monotonic()
+        self.launch()
+        self.wait_ready(began, timeout)
+        return time.monotonic() - began
+
+    def launch(self) -> None:
+        self.starts += 1
+        (self.data_dir or self.work_dir).mkdir(parents=True, exist_ok=True)
+        self.log_path = (self.data_dir or self.work_dir) / f"hub-{self.starts}.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streams.cli.main", "run"],
@@ -125,17 +133,20 @@ class HubProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def wait_ready(self, began: float, timeout: float = 120.0) -> None:
+        assert self.process is not None
         while time.monotonic() - began < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.process.returncode}: {self.log_tail()}")
             if self.healthy():
-                return time.monotonic() - began
+                return
             time.sleep(0.2)
         raise RuntimeError(f"hub not healthy within {timeout} s: {self.log_tail()}")
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
