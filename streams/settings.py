@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     """CA bundle (PEM) of partner client certificates: mutual TLS, certificate subject → partner."""
     web_tls_require_client_cert: bool = False
     """Refuse a TLS handshake without a client certificate (otherwise a bearer token still works)."""
+    standby_replicas: int = 1
+    """Warm copies of each table partition on other workers, so a takeover after a crash does not replay a whole
+    changelog (Faust's ``table_standby_replicas``)."""
+    peer_tls_ca_file: Path | None = None
+    """With a TLS gateway: the CA bundle that signed the other workers' gateway certificates (for calls between
+    workers); none: the system's trust store."""
     partitions: int = 3
     replication_factor: int = 1
     min_insync_replicas: int = 1
@@ -71,6 +77,8 @@ class Settings(BaseSettings):
     max_record_bytes: int = 1_000_000
     """The largest Kafka record the hub writes: below the broker's message.max.bytes (1 MiB + 12 by default)."""
     log_level: str = "info"
+    log_format: Literal["json", "text"] | None = None
+    """One JSON object a line, or text; unset: text on a terminal, JSON anywhere else (streams/logs.py)."""
     sla_policy_file: Path | None = None
     """A TOML policy table whose rows replace the defaults (processors/sla/default_policy.toml) by clock name."""
     sla_tick_seconds: float = 1.0

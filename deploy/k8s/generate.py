@@ -144,7 +144,7 @@ def worker_container() -> dict[str, Any]:
             {"name": "http", "containerPort": WEB_PORT, "protocol": "TCP"},
             {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
         ],
-        # A restore after a lost volume replays the changelogs before /healthz answers: up to 10 minutes.
+        # Liveness only (the event loop answers): a long restore or rebalance is readiness, not a reason to restart.
         "startupProbe": probe("/healthz", period=10, failures=60),
         "livenessProbe": probe("/healthz", period=10, failures=6),
         # Traffic only to a worker whose tables are restored and which holds an assignment.

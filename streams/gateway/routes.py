@@ -83,7 +83,37 @@ AUDIT = Route(
     "稽核 (個人資料保護法第18條)",
 )
 OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
-HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker may take traffic", "健康檢查")
+ASYNCAPI = Route("GET", "/asyncapi.json", Access.ANYONE, "Every topic's AsyncAPI description", "說明文件")
+HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker is alive (a liveness probe)", "健康檢查")
+READY = Route(
+    "GET",
+    "/readyz",
+    Access.ANYONE,
+    "Whether this worker may take traffic now (a readiness probe: tables restored, partitions held)",
+    "就緒檢查",
+)
+
+PEER_RECORDS = Route(
+    "POST",
+    "/internal/v1/records",
+    Access.PEER,
+    "Another worker hands over the records whose referrals this worker owns, for it to decide and write",
+    "受理轉介 (由該轉介所屬之工作節點決定)",
+)
+PEER_SUBJECTS = Route(
+    "POST",
+    "/internal/v1/subjects",
+    Access.PEER,
+    "Another worker asks for the subject of a lookup key this worker owns, made if there is none",
+    "個案代號 (一人一號)",
+)
+PEER_TABLES = Route(
+    "POST",
+    "/internal/v1/tables",
+    Access.PEER,
+    "Another worker reads rows of this worker's tables: by key, or every owned row that matches",
+    "跨工作節點查詢",
+)
 
 ROUTES: tuple[Route, ...] = (
     SUBMISSIONS,
@@ -97,5 +127,10 @@ ROUTES: tuple[Route, ...] = (
     CLOCK_MOVE,
     AUDIT,
     OPENAPI,
+    ASYNCAPI,
     HEALTH,
+    READY,
+    PEER_RECORDS,
+    PEER_SUBJECTS,
+    PEER_TABLES,
 )

@@ -25,7 +25,7 @@ import pytest
 from adapters.roster_fixed_width import RosterDetail, format_roster
 from adapters.validation import make_national_id
 from tests.support import police
-from tests.support.processes import REPO, Broker, HubProcess
+from tests.support.processes import REPO, HubProcess, on_own_broker
 from tests.support.topics import Message, wait_for
 
 pytestmark = pytest.mark.broker
@@ -38,19 +38,15 @@ DAY = 24 * HOUR
 
 @pytest.fixture(scope="module")
 def timed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    broker = Broker(data_dir=tmp_path_factory.mktemp("kafka-timed"))
-    broker.start()
-    hub = HubProcess(
-        broker=broker,
-        work_dir=tmp_path_factory.mktemp("hub-timed"),
-        extra_env={"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3"},
-    )
-    try:
-        hub.start()
+    with on_own_broker(
+        tmp_path_factory.mktemp("kafka-timed"),
+        lambda broker: HubProcess(
+            broker=broker,
+            work_dir=tmp_path_factory.mktemp("hub-timed"),
+            extra_env={"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3"},
+        ),
+    ) as hub:
         yield hub
-    finally:
-        hub.stop()
-        broker.stop()
 
 
 def hub_now(hub: HubProcess) -> datetime:

@@ -17,9 +17,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from streams.access import dev_tokens
 
@@ -148,6 +150,8 @@ class HubProcess:
     log_path: Path | None = None
     starts: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
+    data_dir: Path | None = None
+    """Default ``work_dir/data``; workers of one hub share the work dir (secrets, dev tokens), not the data."""
 
     @property
     def url(self) -> str:
@@ -174,7 +178,7 @@ class HubProcess:
             "REFHUB_BROKER": self.broker.bootstrap,
             "REFHUB_WEB_PORT": str(self.web_port),
             "REFHUB_METRICS_PORT": str(self.metrics_port),
-            "REFHUB_DATA_DIR": str(self.work_dir / "data"),
+            "REFHUB_DATA_DIR": str(self.data_dir or self.work_dir / "data"),
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
             "REFHUB_ENVIRONMENT": "local",
             "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
@@ -186,10 +190,16 @@ class HubProcess:
         }
 
     def start(self, timeout: float = 120.0) -> float:
-        """Start ``refhub run`` and wait until /healthz is 200; return the seconds it took."""
-        self.starts += 1
-        self.log_path = self.work_dir / f"hub-{self.starts}.log"
+        """Start ``refhub run`` and wait until /readyz is 200; return the seconds it took."""
         began = time.monotonic()
+        self.launch()
+        self.wait_ready(began, timeout)
+        return time.monotonic() - began
+
+    def launch(self) -> None:
+        self.starts += 1
+        (self.data_dir or self.work_dir).mkdir(parents=True, exist_ok=True)
+        self.log_path = (self.data_dir or self.work_dir) / f"hub-{self.starts}.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streams.cli.main", "run"],
@@ -198,17 +208,20 @@ class HubProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def wait_ready(self, began: float, timeout: float = 120.0) -> None:
+        assert self.process is not None
         while time.monotonic() - began < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.process.returncode}: {self.log_tail()}")
             if self.healthy():
-                return time.monotonic() - began
+                return
             time.sleep(0.2)
         raise RuntimeError(f"hub not healthy within {timeout} s: {self.log_tail()}")
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
@@ -259,6 +272,26 @@ class HubProcess:
     def get(self, path: str, token: str | None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return _call(urllib.request.Request(self.url + path, headers=headers))
+
+
+Hub = TypeVar("Hub", bound=HubProcess)
+
+
+@contextmanager
+def on_own_broker(broker_dir: Path, make_hub: Callable[[Broker], Hub]) -> Iterator[Hub]:
+    """A hub on a broker of its own (for a module whose hub runs with other settings than the session's), started;
+    both are stopped afterwards."""
+    broker = Broker(data_dir=broker_dir)
+    broker.start()
+    hub: Hub | None = None
+    try:
+        hub = make_hub(broker)
+        hub.start()
+        yield hub
+    finally:
+        if hub is not None:
+            hub.stop()
+        broker.stop()
 
 
 def _call(request: urllib.request.Request) -> tuple[int, Any]:
