@@ -66,6 +66,8 @@ def create_hub(settings: Settings) -> Hub:
     codecs.register_all()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     kafka_security = KafkaSecurity.from_settings(settings)
+    # Faust's own default (web_host:web_port) unless the worker is reached by another name than it binds.
+    advertised: dict[str, Any] = {"canonical_url": settings.canonical_url} if settings.canonical_url else {}
     app = faust.App(
         APP_ID,
         broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
@@ -82,6 +84,7 @@ def create_hub(settings: Settings) -> Hub:
         web_host=settings.web_host,
         web_bind=settings.web_host,
         web_port=settings.web_port,
+        **advertised,
         web_ssl_context=server_ssl_context(settings),
         web_tables_enabled=False,  # the built-in /table endpoint would serve ledger entries to anyone
         web_application_options={
@@ -90,7 +93,6 @@ def create_hub(settings: Settings) -> Hub:
             "handler_args": {"keepalive_timeout": settings.keepalive_timeout_seconds},
         },
         producer_acks=-1,
-        canonical_url=settings.canonical_url or None,
         # A takeover restores from a standby copy kept warm on another worker, not from the whole changelog.
         table_standby_replicas=settings.standby_replicas,
         TableManager=HubTableManager,

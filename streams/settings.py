@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     """Kafka bootstrap servers, comma-separated host:port."""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    canonical_url: str | None = None
+    """How the other workers reach this one's gateway: Faust's canonical_url, which each worker advertises with its
+    partition assignment and to which a request for a key this worker owns is forwarded. Default
+    ``http://{web_host}:{web_port}``; set it when web_host is a bind address such as 0.0.0.0 (a Kubernetes pod:
+    its own DNS name under the headless Service, e.g. ``http://refhub-worker-0.refhub-workers:8080``)."""
     data_dir: Path = LOCAL_STATE / "hub"
     environment: Literal["local", "production"] = "local"
     """``local``: ``refhub run`` makes the secrets and the development credentials it lacks. ``production``: nothing
@@ -48,9 +53,6 @@ class Settings(BaseSettings):
     """CA bundle (PEM) of partner client certificates: mutual TLS, certificate subject → partner."""
     web_tls_require_client_cert: bool = False
     """Refuse a TLS handshake without a client certificate (otherwise a bearer token still works)."""
-    canonical_url: str = ""
-    """How the other workers reach this one (Faust's ``canonical_url``): a request for a key another worker owns is
-    passed there. Default ``http://WEB_HOST:WEB_PORT``; in Kubernetes the pod's own DNS name."""
     standby_replicas: int = 1
     """Warm copies of each table partition on other workers, so a takeover after a crash does not replay a whole
     changelog (Faust's ``table_standby_replicas``)."""

@@ -1,7 +1,9 @@
-"""The real Kafka broker (deploy/local/kafka.sh) and the real hub process (``refhub run``) for tests.
+"""The real Kafka broker (deploy/local/kafka.sh), the real three-node cluster (deploy/local/cluster.sh) and the real
+hub process (``refhub run``) for tests.
 
-Each test session gets its own broker: its own ports and data directory, so a running ``make run`` is never
-touched. The hub runs as a subprocess so that tests can ``kill -9`` it like a crashed server.
+Each test session gets its own broker (and cluster, if a test asks for one): its own ports and data directory, so a
+running ``make run`` or ``make cluster`` is never touched. The hub runs as a subprocess so that tests can ``kill -9``
+it like a crashed server; so does each node of the cluster.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from streams.access import dev_tokens
 
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_SH = REPO / "deploy" / "local" / "kafka.sh"
+CLUSTER_SH = REPO / "deploy" / "local" / "cluster.sh"
 
 
 def free_port() -> int:
@@ -65,10 +68,81 @@ class Broker:
     def pid(self) -> int:
         return int((self.data_dir / "broker.pid").read_text())
 
+    def hub_env(self) -> dict[str, str]:
+        """What a hub on this broker must be told about it: nothing, one broker is the default."""
+        return {}
+
+
+def _distinct_free_ports(count: int) -> tuple[int, ...]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return tuple(sorted(ports))
+
+
+@dataclass
+class Cluster:
+    """Three KRaft nodes, each broker + controller, one three-voter quorum; topics replicated 3 times and written
+    with min.insync.replicas=2, so a write with acks=all goes through while any one node is down."""
+
+    data_dir: Path
+    ports: tuple[int, ...] = field(default_factory=lambda: _distinct_free_ports(6))
+    started_in: float = 0.0
+    NODES = (1, 2, 3)
+    REPLICATION_FACTOR = 3
+    MIN_INSYNC_REPLICAS = 2
+
+    @property
+    def client_ports(self) -> tuple[int, ...]:
+        return self.ports[:3]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.client_ports)
+
+    def _env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KAFKA_CLUSTER_DIR": str(self.data_dir),
+            "KAFKA_CLUSTER_PORTS": " ".join(map(str, self.client_ports)),
+            "KAFKA_CLUSTER_CONTROLLER_PORTS": " ".join(map(str, self.ports[3:])),
+            "KAFKA_HEAP": "384m",
+        }
+
+    def _run(self, *args: str, check: bool = True) -> None:
+        subprocess.run([str(CLUSTER_SH), *args], env=self._env(), check=check)
+
+    def start(self) -> None:
+        began = time.monotonic()
+        self._run("start")
+        self.started_in = time.monotonic() - began
+
+    def stop(self) -> None:
+        self._run("stop", check=False)
+
+    def kill(self, node: int) -> None:
+        """``kill -9`` one node: a broker and a controller crash at once."""
+        self._run("kill", str(node))
+
+    def restart(self, node: int) -> float:
+        """Start a killed node again; return the seconds until it served."""
+        began = time.monotonic()
+        self._run("restart", str(node))
+        return time.monotonic() - began
+
+    def pid(self, node: int) -> int:
+        return int((self.data_dir / f"node-{node}" / "broker.pid").read_text())
+
+    def hub_env(self) -> dict[str, str]:
+        return {
+            "REFHUB_REPLICATION_FACTOR": str(self.REPLICATION_FACTOR),
+            "REFHUB_MIN_INSYNC_REPLICAS": str(self.MIN_INSYNC_REPLICAS),
+        }
+
 
 @dataclass
 class HubProcess:
-    broker: Broker
+    broker: Broker | Cluster
     work_dir: Path
     web_port: int = field(default_factory=free_port)
     metrics_port: int = field(default_factory=free_port)
@@ -111,6 +185,7 @@ class HubProcess:
             "REFHUB_LOG_LEVEL": os.environ.get("REFHUB_TEST_LOG_LEVEL", "warn"),
             # Erasure tests watch the log cleaner remove an erased key: its segment must roll soon.
             "REFHUB_KEY_TOPICS_SEGMENT_MS": "2000",
+            **self.broker.hub_env(),
             **self.extra_env,
         }
 
@@ -176,6 +251,7 @@ class HubProcess:
             **os.environ,
             "REFHUB_BROKER": self.broker.bootstrap,
             "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
+            **self.broker.hub_env(),
         }
         return subprocess.run(
             [sys.executable, "-m", "streams.cli.main", *args],

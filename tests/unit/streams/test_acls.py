@@ -177,7 +177,7 @@ def test_the_strimzi_users_parse_and_carry_the_plan() -> None:
     assert len(documents) == len(grants)
     found: set[Binding] = set()
     for grant, doc in zip(grants, documents, strict=True):
-        assert doc["apiVersion"] == "kafka.strimzi.io/v1beta2" and doc["kind"] == "KafkaUser"
+        assert doc["apiVersion"] == "kafka.strimzi.io/v1" and doc["kind"] == "KafkaUser"
         assert doc["metadata"] == {
             "name": grant.user,
             "namespace": "refhub",
