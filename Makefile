@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test unit lint bench views-table browser broker-start broker-stop clean
+.PHONY: run test unit lint bench views-table browser broker-start broker-stop cluster cluster-worker cluster-stop k8s clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -51,6 +51,22 @@ broker-start:
 
 broker-stop:
 	deploy/local/kafka.sh stop
+
+# Three KRaft brokers (replication 3, min.insync.replicas=2), the topics, then worker 1 in the foreground (Ctrl-C).
+cluster: $(STAMP)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" deploy/local/cluster.sh up
+
+# One more worker against `make cluster`, in its own terminal: make cluster-worker N=2
+cluster-worker: $(STAMP)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" deploy/local/cluster.sh worker $(N)
+
+cluster-stop:
+	deploy/local/cluster.sh stop
+
+# deploy/k8s/*.yaml regenerated from streams/topology.py and the ACL plan, then checked with kubeconform.
+k8s: $(STAMP)
+	$(PY) -m deploy.k8s.generate
+	REFHUB_PYTHON=$(PY) deploy/k8s/validate.sh
 
 clean:
 	rm -rf $(VENV) tests/artifacts

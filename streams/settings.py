@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     """Kafka bootstrap servers, comma-separated host:port."""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    canonical_url: str | None = None
+    """How the other workers reach this one's gateway: Faust's canonical_url, which each worker advertises with its
+    partition assignment and to which a request for a key this worker owns is forwarded. Default
+    ``http://{web_host}:{web_port}``; set it when web_host is a bind address such as 0.0.0.0 (a Kubernetes pod:
+    its own DNS name under the headless Service, e.g. ``http://refhub-worker-0.refhub-workers:8080``)."""
     data_dir: Path = LOCAL_STATE / "hub"
     environment: Literal["local", "production"] = "local"
     """``local``: ``refhub run`` makes the secrets and the development credentials it lacks. ``production``: nothing
@@ -48,6 +53,12 @@ class Settings(BaseSettings):
     """CA bundle (PEM) of partner client certificates: mutual TLS, certificate subject → partner."""
     web_tls_require_client_cert: bool = False
     """Refuse a TLS handshake without a client certificate (otherwise a bearer token still works)."""
+    standby_replicas: int = 1
+    """Warm copies of each table partition on other workers, so a takeover after a crash does not replay a whole
+    changelog (Faust's ``table_standby_replicas``)."""
+    peer_tls_ca_file: Path | None = None
+    """With a TLS gateway: the CA bundle that signed the other workers' gateway certificates (for calls between
+    workers); none: the system's trust store."""
     partitions: int = 3
     replication_factor: int = 1
     min_insync_replicas: int = 1
@@ -66,6 +77,8 @@ class Settings(BaseSettings):
     max_record_bytes: int = 1_000_000
     """The largest Kafka record the hub writes: below the broker's message.max.bytes (1 MiB + 12 by default)."""
     log_level: str = "info"
+    log_format: Literal["json", "text"] | None = None
+    """One JSON object a line, or text; unset: text on a terminal, JSON anywhere else (streams/logs.py)."""
     sla_policy_file: Path | None = None
     """A TOML policy table whose rows replace the defaults (processors/sla/default_policy.toml) by clock name."""
     sla_tick_seconds: float = 1.0

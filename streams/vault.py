@@ -110,17 +110,39 @@ class KeyVault(TopicFollower):
 
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         """The person's subject id and data key, created (durably) on first sight."""
-        hashed = pseudonyms.lookup_key(self._secrets.lookup_key, namespace, identifier)
-        async with self._locks.setdefault(hashed, asyncio.Lock()):
-            subject_id = self._links.get(hashed)
-            if subject_id is not None and subject_id in self._keys:
-                return SubjectKey(subject_id, self._keys[subject_id], created=False)
+        return await self.subject_by_lookup(pseudonyms.lookup_key(self._secrets.lookup_key, namespace, identifier))
+
+    def known_subject(self, lookup_key: str) -> SubjectKey | None:
+        subject_id = self._links.get(lookup_key)
+        if subject_id is not None and subject_id in self._keys:
+            return SubjectKey(subject_id, self._keys[subject_id], created=False)
+        return None
+
+    async def subject_by_lookup(self, lookup_key: str) -> SubjectKey:
+        """The subject a lookup key names, made if there is none. Only the worker that owns the lookup key's
+        partition calls this (streams/peers/subjects.py), one call at a time per key; it first catches up with
+        the topics, since the owner before it (before a rebalance) may have made the subject a moment ago."""
+        async with self._locks.setdefault(lookup_key, asyncio.Lock()):
+            known = self.known_subject(lookup_key)
+            if known is None and self.ready.is_set():
+                await self.sync()
+                known = self.known_subject(lookup_key)
+            if known is not None:
+                return known
             subject_id = pseudonyms.new_subject_id()
             data_key = await self._create_key(subject_id)
             link = self._link_codec.encode({"subject_id": subject_id, "created_at": _now()})
-            await self._publish(SUBJECT_LOOKUP.name, hashed.encode(), link)
-            self._links[hashed] = subject_id
+            await self._publish(SUBJECT_LOOKUP.name, lookup_key.encode(), link)
+            self._links[lookup_key] = subject_id
             return SubjectKey(subject_id, data_key, created=True)
+
+    async def key_of(self, subject_id: str) -> bytes | None:
+        """A data key another worker made a moment ago: waits for this process's tail to reach it."""
+        found = self._keys.get(subject_id)
+        if found is None and not self.shredded(subject_id):
+            await self.sync()
+            found = self._keys.get(subject_id)
+        return found
 
     async def quarantine_key(self, key_id: str, names: Iterable[str] = ()) -> bytes:
         """A data key for records with no valid subject (a dead letter, an order); ``names`` are the lookup keys

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from adapters.base import (
     InboundAdapter,
@@ -32,7 +32,7 @@ from processors.dead_letters import dead_letter
 from processors.erasure.referrals import is_erased
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
-from streams import metrics
+from streams import logs, metrics
 from streams.vault import KeyVault, SubjectKey
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,39 @@ class Submission:
     context: bytes
 
 
+class Peers(Protocol):
+    """The other workers, as the intake needs them: who owns a referral, and its owner's decisions."""
+
+    def owner_of_referral(self, referral_id: str) -> str | None:
+        """None when this worker owns the referral's partition; else the owner's URL."""
+
+    async def decide(
+        self, owner: str, submission: Submission, records: Sequence[InboundRecord]
+    ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
+        """The owner's receipt rows and rejections for ``records`` (which it wrote, dead letters included)."""
+
+    async def subject(self, namespace: str, identifier: str) -> SubjectKey:
+        """The person's subject and data key, made by the owner of the lookup key if there is none."""
+
+
+class SingleWorker:
+    """One worker owns every key: every decision is taken here."""
+
+    def __init__(self, vault: KeyVault) -> None:
+        self._vault = vault
+
+    def owner_of_referral(self, referral_id: str) -> str | None:
+        return None
+
+    async def decide(
+        self, owner: str, submission: Submission, records: Sequence[InboundRecord]
+    ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
+        raise AssertionError("a single worker has no other owner")
+
+    async def subject(self, namespace: str, identifier: str) -> SubjectKey:
+        return await self._vault.subject(namespace, identifier)
+
+
 @dataclass(frozen=True)
 class Accepted:
     row: dict[str, Any]
@@ -113,8 +146,10 @@ class Intake:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_record_bytes: int = 1_000_000,
         referral_key: bytes = b"",
+        peers: Peers | None = None,
     ) -> None:
         self._referral_key = referral_key
+        self._peers: Peers = peers or SingleWorker(vault)
         self._max_record_bytes = max_record_bytes
         self._vault = vault
         self._now = now
@@ -130,8 +165,11 @@ class Intake:
     async def submit(self, partner: str, adapter: InboundAdapter, body: bytes) -> dict[str, Any]:
         received_at = self._now()
         submission_id = new_submission_id(received_at)
+        logs.bind(submission_id=submission_id)
         try:
-            result = adapter.parse(body, partner, received_at)
+            # Off the event loop: a 10 MiB file takes seconds to parse, and agents, timers and every other
+            # partner's request must not wait for it.
+            result = await asyncio.get_running_loop().run_in_executor(None, adapter.parse, body, partner, received_at)
         except SubmissionRefused as refused:
             # The refused file is kept whole as its dead letter: it must fit in one record too.
             self._fits(0, len(body) + intake.RECORD_OVERHEAD)
@@ -147,11 +185,73 @@ class Intake:
         for rejection in result.rejected:
             self._fits(rejection.record_no, len(rejection.raw) + len(result.context) + intake.RECORD_OVERHEAD)
         submission = Submission(partner, adapter, submission_id, received_at, result.context)
+        mine, theirs = self._by_owner(submission, result.accepted)
+        # Each owner decides on its keys' records (duplicate, amendment version, answer checks) and writes them;
+        # the parse's own rejections are this worker's to dead-letter.
+        decided = await asyncio.gather(
+            self.decide(submission, mine, list(result.rejected)),
+            *(self._peers.decide(url, submission, records) for url, records in theirs.items()),
+        )
+        accepted_rows = sorted((row for rows, _ in decided for row in rows), key=lambda row: int(row["record"]))
+        rejected = sorted((r for _, rejections in decided for r in rejections), key=lambda r: r.record_no)
+        for row in accepted_rows:
+            metrics.RECORDS.labels(partner, "duplicate" if row["duplicate"] else "accepted").inc()
+        for rejection in rejected:
+            metrics.RECORDS.labels(partner, "rejected").inc()
+            metrics.DEAD_LETTERS.labels(partner, rejection.code).inc()
+        verdict = "rejected" if not accepted_rows else "partial" if rejected else "accepted"
+        metrics.SUBMISSIONS.labels(partner, verdict).inc()
+        return {
+            "submission_id": submission_id,
+            "accepted": accepted_rows,
+            "rejected": [
+                {"record": r.record_no, "field": r.field, "code": r.code, "reason": mask_ids(r.reason)}
+                for r in rejected
+            ],
+        }
+
+    def _by_owner(
+        self, submission: Submission, records: Sequence[InboundRecord]
+    ) -> tuple[list[InboundRecord], dict[str, list[InboundRecord]]]:
+        """This worker's records, and every other owner's, each list in file order (raises OwnerUnknown)."""
+        mine: list[InboundRecord] = []
+        theirs: dict[str, list[InboundRecord]] = {}
+        for record in records:
+            record = self._named_record(submission, record)
+            key = self._decision_key(submission, record)
+            owner = None if key is None else self._peers.owner_of_referral(key)
+            (mine if owner is None else theirs.setdefault(owner, [])).append(record)
+        return mine, theirs
+
+    def owns(self, submission: Submission, records: Sequence[InboundRecord]) -> bool:
+        """Whether this worker owns every record's key (an owner asked just after a rebalance may not)."""
+        keys = (self._decision_key(submission, record) for record in records)
+        return all(key is None or self._peers.owner_of_referral(key) is None for key in keys)
+
+    @staticmethod
+    def _named_record(submission: Submission, record: InboundRecord) -> InboundRecord:
+        if isinstance(record, InboundReferral) and not record.partner_ref:
+            # A web form has no reference of its own: the submission names it.
+            return _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
+        return record
+
+    def _decision_key(self, submission: Submission, record: InboundRecord) -> str | None:
+        """The referral whose ledger entry the decision on ``record`` reads; None when none does."""
+        if isinstance(record, InboundReferral):
+            return ids.referral_id(self._referral_key, submission.partner, record.partner_ref)
+        if isinstance(record, InboundStatusUpdate | InboundTreatmentHours):
+            return record.referral_id
+        return None
+
+    async def decide(
+        self, submission: Submission, records: Sequence[InboundRecord], rejected: list[RecordRejection]
+    ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
+        """Decide on records whose keys this worker owns, write them and the dead letters; the receipt's rows."""
         accepted_rows: list[dict[str, Any]] = []
         sends: list[Awaitable[None]] = []
-        rejected = list(result.rejected)
+        rejected = list(rejected)
         pending_before, seen_before = dict(self._pending), dict(self._seen_events)
-        for record in result.accepted:
+        for record in records:
             # Decided in file order, so a reference that appears twice in one file is a duplicate or an
             # amendment of the first; sealing and sending then run concurrently.
             outcome = self._accept(submission, record)
@@ -169,21 +269,7 @@ class Intake:
             # Nothing was receipted: a re-send of these records must not be taken for a duplicate.
             self._pending, self._seen_events = pending_before, seen_before
             raise
-        for row in accepted_rows:
-            metrics.RECORDS.labels(partner, "duplicate" if row["duplicate"] else "accepted").inc()
-        for rejection in rejected:
-            metrics.RECORDS.labels(partner, "rejected").inc()
-            metrics.DEAD_LETTERS.labels(partner, rejection.code).inc()
-        verdict = "rejected" if not accepted_rows else "partial" if rejected else "accepted"
-        metrics.SUBMISSIONS.labels(partner, verdict).inc()
-        return {
-            "submission_id": submission_id,
-            "accepted": accepted_rows,
-            "rejected": [
-                {"record": r.record_no, "field": r.field, "code": r.code, "reason": mask_ids(r.reason)}
-                for r in rejected
-            ],
-        }
+        return accepted_rows, rejected
 
     def _fits(self, record_no: int, size: int) -> None:
         """Checked before the first write: a record over the broker's limit would fail after its siblings (and
@@ -208,9 +294,7 @@ class Intake:
         refused = _refused_by_routing(submission.partner, record)
         if refused is not None:
             return refused
-        if not record.partner_ref:
-            # A web form has no reference of its own: the submission names it.
-            record = _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
+        record = cast(InboundReferral, self._named_record(submission, record))
         referral = ids.referral_id(self._referral_key, submission.partner, record.partner_ref)
         if is_erased(self._ledger(referral)):
             return _rejection(
@@ -263,11 +347,11 @@ class Intake:
     async def _subject(self, record: InboundReferral) -> SubjectKey:
         person = record.subject
         if person.national_id:
-            return await self._vault.subject("NID", person.national_id)
+            return await self._peers.subject("NID", person.national_id)
         if person.email:
-            return await self._vault.subject("EMAIL", person.email)
+            return await self._peers.subject("EMAIL", person.email)
         # No identifier at all: a subject of its own until a case manager links it to a person.
-        return await self._vault.subject("REF", record.partner_ref)
+        return await self._peers.subject("REF", record.partner_ref)
 
     # -- answers and casework --------------------------------------------------------------------------
 

@@ -90,7 +90,37 @@ KPI_REPORT = Route(
     "成果指標報表 (毒品危害防制中心計畫期中、期末成果)",
 )
 OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
-HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker may take traffic", "健康檢查")
+ASYNCAPI = Route("GET", "/asyncapi.json", Access.ANYONE, "Every topic's AsyncAPI description", "說明文件")
+HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker is alive (a liveness probe)", "健康檢查")
+READY = Route(
+    "GET",
+    "/readyz",
+    Access.ANYONE,
+    "Whether this worker may take traffic now (a readiness probe: tables restored, partitions held)",
+    "就緒檢查",
+)
+
+PEER_RECORDS = Route(
+    "POST",
+    "/internal/v1/records",
+    Access.PEER,
+    "Another worker hands over the records whose referrals this worker owns, for it to decide and write",
+    "受理轉介 (由該轉介所屬之工作節點決定)",
+)
+PEER_SUBJECTS = Route(
+    "POST",
+    "/internal/v1/subjects",
+    Access.PEER,
+    "Another worker asks for the subject of a lookup key this worker owns, made if there is none",
+    "個案代號 (一人一號)",
+)
+PEER_TABLES = Route(
+    "POST",
+    "/internal/v1/tables",
+    Access.PEER,
+    "Another worker reads rows of this worker's tables: by key, or every owned row that matches",
+    "跨工作節點查詢",
+)
 
 ROUTES: tuple[Route, ...] = (
     SUBMISSIONS,
@@ -105,5 +135,10 @@ ROUTES: tuple[Route, ...] = (
     AUDIT,
     KPI_REPORT,
     OPENAPI,
+    ASYNCAPI,
     HEALTH,
+    READY,
+    PEER_RECORDS,
+    PEER_SUBJECTS,
+    PEER_TABLES,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from streams.hub import Hub
 
 TOO_LARGE = "檔案超過 10 MiB，請分批傳送。"
+
+log = logging.getLogger(__name__)
 
 
 async def post(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
@@ -47,4 +50,14 @@ async def post(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResp
     except RecordTooLarge as too_large:
         metrics.REFUSALS.labels("RECORD_TOO_LARGE").inc()
         return answer(too_large.answer(), status=413)
+    accepted, rejected = receipt.get("accepted") or [], receipt.get("rejected") or []
+    log.info(
+        "submission %s from %s (%s): %d accepted, %d of them duplicates, %d rejected",
+        receipt.get("submission_id"),
+        caller.partner,
+        adapter.format,
+        len(accepted),
+        sum(1 for row in accepted if row.get("duplicate")),
+        len(rejected),
+    )
     return answer(receipt, status=202)

@@ -127,6 +127,8 @@ def expected(route: Route, caller: Caller) -> tuple[int, str | None]:
     the request the walk sends (no body, no query)."""
     if route.access is Access.ANYONE:
         return 200, None
+    if route.access is Access.PEER:
+        return 403, "PEERS_ONLY"  # only another worker's signature opens it: no credential does
     if caller.kind == "anonymous":
         return 401, "UNAUTHENTICATED"
     if route.access is Access.OPERATOR and caller.kind != "operator":
@@ -168,7 +170,7 @@ def walk(hub: HubProcess, callers: list[Caller], referral: Referral) -> Iterator
 
 
 def test_every_route_is_in_the_walk() -> None:
-    protected = {r for r in ROUTES if r.access not in (Access.ANYONE, Access.SOURCE)}
+    protected = {r for r in ROUTES if r.access not in (Access.ANYONE, Access.SOURCE, Access.PEER)}
     assert protected == set(ANSWERS), "a new route needs its expected answers here"
 
 

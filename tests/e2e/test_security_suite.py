@@ -162,6 +162,8 @@ def test_an_authorization_header_of_invalid_utf8_is_401_on_every_route(hub: HubP
                 answer = send(hub, route.method, concrete(route), [(b"Authorization", header)])
                 if route.access is Access.ANYONE:
                     assert answer.status == 200, (route.path, answer.status)
+                elif route.access is Access.PEER:
+                    refused(module, answer, 403, "PEERS_ONLY")
                 else:
                     refused(module, answer, 401, "UNAUTHENTICATED")
 

@@ -12,24 +12,20 @@ from datetime import datetime
 
 import pytest
 
-from tests.support.processes import Broker, HubProcess
+from tests.support.processes import HubProcess, on_own_broker
 
 
 @contextmanager
 def own_hub(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[HubProcess]:
-    broker = Broker(data_dir=tmp_path_factory.mktemp(f"kafka-{name}"))
-    broker.start()
-    hub = HubProcess(
-        broker=broker,
-        work_dir=tmp_path_factory.mktemp(f"hub-{name}"),
-        extra_env={"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3"},
-    )
-    try:
-        hub.start()
+    with on_own_broker(
+        tmp_path_factory.mktemp(f"kafka-{name}"),
+        lambda broker: HubProcess(
+            broker=broker,
+            work_dir=tmp_path_factory.mktemp(f"hub-{name}"),
+            extra_env={"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3"},
+        ),
+    ) as hub:
         yield hub
-    finally:
-        hub.stop()
-        broker.stop()
 
 
 def hub_now(hub: HubProcess) -> datetime:
