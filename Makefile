@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test unit lint bench views-table broker-start broker-stop cluster cluster-worker cluster-stop k8s clean
+.PHONY: run test unit lint bench views-table browser broker-start broker-stop cluster cluster-worker cluster-stop k8s clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -17,9 +17,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" deploy/local/run.sh
 
-test: $(STAMP)
+test: $(STAMP) browser
 	deploy/local/kafka.sh fetch
 	$(PY) -m pytest
+
+# The KPI page test (tests/e2e/test_kpi_report.py) looks at the page in headless Chromium: Debian's chromium (and
+# CJK fonts, so the screenshot shows the labels), installed here if missing; no skip, a clear failure instead.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "make: installing Debian's chromium for the KPI page test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; \
+	} || { echo "make: chromium is needed by make test and could not be installed (apt-get install chromium)" >&2; exit 1; }
+	@command -v chromium >/dev/null || { echo "make: chromium is still missing" >&2; exit 1; }
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit

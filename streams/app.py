@@ -39,6 +39,7 @@ from streams.peers.ownership import Ownership
 from streams.peers.seal import PeerSeal
 from streams.peers.tables import PeerTables
 from streams.recovery import HubTableManager
+from streams.reports.source import ReportReader
 from streams.secrets import load_secrets
 from streams.settings import Settings
 from streams.topology import (
@@ -178,6 +179,7 @@ def create_hub(settings: Settings) -> Hub:
             reader, vault, lambda partner: peer_tables.scan("referral-ledger", {"source": partner})
         ),
         auditor=Auditor(send),
+        kpi_reader=ReportReader(settings.bootstrap_servers, kafka_security.aiokafka_options()),
         send=send,
         ownership=ownership,
         peer_seal=peer_seal,

@@ -26,6 +26,7 @@ from streams.peers.client import PeerClient
 from streams.peers.ownership import Ownership
 from streams.peers.seal import PeerSeal
 from streams.peers.tables import PeerTables
+from streams.reports.source import ReportReader
 from streams.secrets import HubSecrets
 from streams.settings import Settings
 from streams.vault import KeyVault
@@ -69,6 +70,8 @@ class Hub:
     replayer: Replayer
     reports: ProgressReports
     auditor: Auditor
+    kpi_reader: ReportReader
+    """Reads the topics for the KPI report (its own consumer: a report never holds up a partner's pull)."""
     send: Callable[[str, bytes, Any], Awaitable[None]]
     """Send and wait for the broker's acknowledgement."""
     ownership: Ownership

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from streams.cli import acl_plan, audit, consume, credentials, pull, replay, run, status, submit, topics
+from streams.cli import acl_plan, audit, consume, credentials, pull, replay, report, run, status, submit, topics
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def parser() -> argparse.ArgumentParser:
     audit.add_parser(commands)
     credentials.add_parser(commands)
     pull.add_parser(commands)
+    report.add_parser(commands)
     return top
 
 

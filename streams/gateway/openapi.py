@@ -296,6 +296,24 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/reports/kpi": {
+                "get": {
+                    "summary": "Operators: the programme's indicators (成果指標) for a period, from the event topics",
+                    "parameters": [
+                        {"name": name, "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}
+                        for name in ("from", "to")
+                    ]
+                    + [{"name": "detail", "in": "query", "required": False, "schema": {"enum": ["1"]}}],
+                    "responses": {
+                        "200": {
+                            "description": "HTML page with charts; JSON with Accept: application/json",
+                            "content": {"text/html": {}, "application/json": {}},
+                        },
+                        "400": _error("Bad period"),
+                        "503": _error("The topics could not be read"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
             },

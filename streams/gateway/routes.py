@@ -82,6 +82,13 @@ AUDIT = Route(
     "Who saw a person's data, when, and which fields (JSON lines)",
     "稽核 (個人資料保護法第18條)",
 )
+KPI_REPORT = Route(
+    "GET",
+    "/v1/reports/kpi",
+    Access.OPERATOR,
+    "The programme's indicators for a period (成果指標): HTML page, or JSON",
+    "成果指標報表 (毒品危害防制中心計畫期中、期末成果)",
+)
 OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
 ASYNCAPI = Route("GET", "/asyncapi.json", Access.ANYONE, "Every topic's AsyncAPI description", "說明文件")
 HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker is alive (a liveness probe)", "健康檢查")
@@ -126,6 +133,7 @@ ROUTES: tuple[Route, ...] = (
     CLOCK_READ,
     CLOCK_MOVE,
     AUDIT,
+    KPI_REPORT,
     OPENAPI,
     ASYNCAPI,
     HEALTH,

@@ -151,6 +151,7 @@ ANSWERS: dict[Route, dict[str, tuple[int, str | None]]] = {
     routes.CLOCK_READ: {"operator": (200, None)},
     routes.CLOCK_MOVE: {"operator": (409, "CLOCK_NOT_MOVABLE")},
     routes.AUDIT: {"operator": (400, "INVALID_SUBJECT")},
+    routes.KPI_REPORT: {"operator": (400, "INVALID_PERIOD")},
 }
 
 
