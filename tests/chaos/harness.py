@@ -127,7 +127,10 @@ class Chaos:
         assignments = self._wait_drained()
         drained_s = time.monotonic() - drained_began
         ids = set(self._receipts)
-        lost = sum(1 for r in ids if any(not assignments.get((r, d)) for d in DESTINATIONS))
+        missing = sorted(r for r in ids if any(not assignments.get((r, d)) for d in DESTINATIONS))
+        lost = len(missing)
+        if missing:
+            self.log(f"chaos: lost {lost}, e.g. {[(r, self._receipts[r]) for r in missing[:5]]} (referral, submission)")
         duplicated = sum(1 for pair, found in assignments.items() if pair[0] in ids and len(found) > 1)
         stuck = self._stuck(sorted(ids))
         return Figures(
