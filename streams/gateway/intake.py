@@ -73,6 +73,13 @@ class RecordTooLarge(Exception):
 class KnownVersion:
     version: int
     digest: str
+    written: asyncio.Future[None] | None = None
+    """The write of the submission that published this version, until the ledger records it: a copy of it is a
+    duplicate only once that write is durable (None: recorded by the router, durable)."""
+
+
+class EarlierCopyNotWritten(Exception):
+    """A re-send met a copy still being written, whose write then failed: nothing is receipted; send again."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,11 @@ class Intake:
         # Versions this process published that the router may not have recorded yet: a re-send a moment
         # after the first is still recognised as a duplicate.
         self._pending: dict[str, KnownVersion] = {}
-        self._seen_events: dict[str, None] = {}
+        self._seen_events: dict[str, asyncio.Future[None]] = {}
+        # The write in progress while decide() takes its (synchronous) decisions, and what they claimed.
+        self._writing: asyncio.Future[None] | None = None
+        self._claimed: list[tuple[str, KnownVersion | None]] = []
+        self._claimed_events: list[str] = []
 
     async def submit(self, partner: str, adapter: InboundAdapter, body: bytes) -> dict[str, Any]:
         received_at = self._now()
@@ -210,6 +221,30 @@ class Intake:
             ],
         }
 
+    def _release(
+        self,
+        written: asyncio.Future[None],
+        claimed: list[tuple[str, KnownVersion | None]],
+        claimed_events: list[str],
+    ) -> None:
+        """Undo what a failed write claimed, where nothing later claimed it since."""
+        for referral, before in reversed(claimed):
+            now = self._pending.get(referral)
+            if now is not None and now.written is written:
+                if before is None:
+                    del self._pending[referral]
+                else:
+                    self._pending[referral] = before
+        for event_id in claimed_events:
+            if self._seen_events.get(event_id) is written:
+                del self._seen_events[event_id]
+
+    def _earlier(self, written: asyncio.Future[None] | None) -> Awaitable[None] | None:
+        """What a duplicate must wait for: the earlier copy's write, unless it is durable or this very write."""
+        if written is None or written is self._writing or (written.done() and written.exception() is None):
+            return None
+        return _settled(written)
+
     def _by_owner(
         self, submission: Submission, records: Sequence[InboundRecord]
     ) -> tuple[list[InboundRecord], dict[str, list[InboundRecord]]]:
@@ -250,25 +285,34 @@ class Intake:
         accepted_rows: list[dict[str, Any]] = []
         sends: list[Awaitable[None]] = []
         rejected = list(rejected)
-        pending_before, seen_before = dict(self._pending), dict(self._seen_events)
-        for record in records:
-            # Decided in file order, so a reference that appears twice in one file is a duplicate or an
-            # amendment of the first; sealing and sending then run concurrently.
-            outcome = self._accept(submission, record)
-            if isinstance(outcome, RecordRejection):
-                rejected.append(outcome)
-                continue
-            accepted_rows.append(outcome.row)
-            if outcome.publish is not None:
-                sends.append(outcome.publish)
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._writing, self._claimed, self._claimed_events = written, [], []
+        claimed, claimed_events = self._claimed, self._claimed_events
+        try:
+            for record in records:
+                # Decided in file order, so a reference that appears twice in one file is a duplicate or an
+                # amendment of the first; sealing and sending then run concurrently.
+                outcome = self._accept(submission, record)
+                if isinstance(outcome, RecordRejection):
+                    rejected.append(outcome)
+                    continue
+                accepted_rows.append(outcome.row)
+                if outcome.publish is not None:
+                    sends.append(outcome.publish)
+        finally:
+            self._writing = None
         rejected.sort(key=lambda r: r.record_no)
         sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
         try:
             await _bounded(sends)
         except BaseException:
-            # Nothing was receipted: a re-send of these records must not be taken for a duplicate.
-            self._pending, self._seen_events = pending_before, seen_before
+            # Nothing was receipted: a re-send of these records must not be taken for a duplicate, and a re-send
+            # that met them while they were being written learns that they were not.
+            self._release(written, claimed, claimed_events)
+            written.set_exception(EarlierCopyNotWritten())
+            written.exception()  # retrieved: a failure nobody waited for is no error of its own
             raise
+        written.set_result(None)
         return accepted_rows, rejected
 
     def _fits(self, record_no: int, size: int) -> None:
@@ -308,9 +352,10 @@ class Intake:
         known = self._latest(referral)
         row = {"record": record.record_no, "referral_id": referral, "duplicate": False}
         if known is not None and known.digest == digest:
-            return Accepted({**row, "duplicate": True}, None)
+            return Accepted({**row, "duplicate": True}, self._earlier(known.written))
         version = known.version + 1 if known else 1
-        self._pending[referral] = KnownVersion(version, digest)
+        self._claimed.append((referral, self._pending.get(referral)))
+        self._pending[referral] = KnownVersion(version, digest, self._writing)
         return Accepted(row, self._publish_referral(submission, record, referral, version, digest))
 
     async def _publish_referral(
@@ -340,6 +385,16 @@ class Intake:
         entry = self._ledger(referral)
         recorded = KnownVersion(entry["version"], entry["digest"]) if entry else None
         pending = self._pending.get(referral)
+        if (
+            recorded is not None
+            and pending is not None
+            and pending.version <= recorded.version
+            and pending.written is not None
+            and pending.written.done()
+            and pending.written.exception() is None
+        ):
+            del self._pending[referral]  # the ledger has it now: the pending copy is no longer needed
+            pending = None
         if recorded is None or (pending is not None and pending.version > recorded.version):
             return pending
         return recorded
@@ -382,8 +437,10 @@ class Intake:
         except UpdateRefused as refused:
             field = _refused_field(refused.code, record)
             return _rejection(record.record_no, record.raw, field, refused.code, refused.reason)
-        if self._seen(event_id) or _answered_before(entry, event_id):
+        if _answered_before(entry, event_id):
             return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         return Accepted(row, self._publish_update(submission, record, event_id, entry["subject_id"]))
 
     async def _publish_update(
@@ -428,8 +485,8 @@ class Intake:
             )
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         row = {"record": record.record_no, "referral_id": None, "duplicate": False}
-        if self._seen(event_id):
-            return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         event = {
             "event_id": event_id,
             "subject_id": record.subject_ref,
@@ -474,8 +531,8 @@ class Intake:
             )
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         row = {"record": record.record_no, "referral_id": record.referral_id, "duplicate": False}
-        if self._seen(event_id):
-            return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         event = {
             "event_id": event_id,
             "referral_id": record.referral_id,
@@ -503,8 +560,8 @@ class Intake:
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         # Received, not carried out: ERASURE_COMPLETED answers the court once everything is erased.
         row = {"record": record.record_no, "referral_id": None, "duplicate": False, "received": True}
-        if self._seen(event_id):
-            return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         lookup_key = pseudonyms.lookup_key(self._lookup_secret, "NID", record.national_id)
         event: dict[str, Any] = {
             "event_id": event_id,
@@ -549,13 +606,17 @@ class Intake:
         """Lookup keys of every valid national ID in a partner's bytes."""
         return [pseudonyms.lookup_key(self._lookup_secret, "NID", national_id) for national_id in ids_in(raw)]
 
-    def _seen(self, event_id: str) -> bool:
-        if event_id in self._seen_events:
-            return True
-        self._seen_events[event_id] = None
+    def _seen(self, event_id: str) -> asyncio.Future[None] | None:
+        """The write that took this answer (or contact, hours, order) before, if any; else it is taken now."""
+        seen = self._seen_events.get(event_id)
+        if seen is not None:
+            return seen
+        assert self._writing is not None, "decisions are taken inside decide()"
+        self._seen_events[event_id] = self._writing
+        self._claimed_events.append(event_id)
         if len(self._seen_events) > 100_000:
             del self._seen_events[next(iter(self._seen_events))]
-        return False
+        return None
 
     # -- raw records and dead letters ------------------------------------------------------------------
 
@@ -612,6 +673,11 @@ class Intake:
         whole = RecordRejection(record_no=0, field=refused.field, code=refused.code, reason=refused.reason, raw=body)
         await self._dead_letter(submission, whole)
         metrics.DEAD_LETTERS.labels(partner, refused.code).inc()
+
+
+async def _settled(written: asyncio.Future[None]) -> None:
+    """Raises EarlierCopyNotWritten if that write failed; shielded: one waiter giving up cancels nobody's write."""
+    await asyncio.shield(written)
 
 
 async def _bounded(sends: list[Awaitable[None]]) -> None:

@@ -14,6 +14,7 @@ from aiohttp import web
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer, refusal
 from streams.gateway.health import serving
+from streams.gateway.intake import EarlierCopyNotWritten
 from streams.peers import intake as peer_intake
 from streams.peers import tables as peer_tables
 from streams.peers.client import PeerUnavailable, is_forwarded
@@ -70,7 +71,7 @@ async def _peer_call(hub: Hub, request: web.Request, handle: Callable[[Any], Awa
     try:
         payload = json.loads(body)
         return answer(await handle(payload))
-    except (OwnerUnknown, PeerUnavailable):
+    except (OwnerUnknown, PeerUnavailable, EarlierCopyNotWritten):
         return refusal(503, "NOT_THE_OWNER", "負責此資料的工作節點正在交接，請稍後重送。", headers={"Retry-After": "2"})
     except (ValueError, KeyError, TypeError) as bad:
         return refusal(400, "INVALID_REQUEST", f"peer call refused: {type(bad).__name__}")
@@ -86,5 +87,5 @@ async def at_owner(hub: Hub, request: web.Request, table: str, key: str) -> web.
         if owner is None:
             return None
         return await hub.peer_client.forward(owner, request)
-    except (OwnerUnknown, PeerUnavailable):
+    except (OwnerUnknown, PeerUnavailable, EarlierCopyNotWritten):
         return refusal(503, "UNAVAILABLE", "系統正在調整工作節點，請稍後再試。", headers={"Retry-After": "2"})

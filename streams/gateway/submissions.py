@@ -13,7 +13,9 @@ from streams import metrics
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer, refusal
 from streams.gateway.health import serving
-from streams.gateway.intake import RecordTooLarge
+from streams.gateway.intake import EarlierCopyNotWritten, RecordTooLarge
+from streams.peers.client import PeerUnavailable
+from streams.peers.ownership import OwnerUnknown
 
 if TYPE_CHECKING:
     from streams.hub import Hub
@@ -50,6 +52,13 @@ async def post(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResp
     except RecordTooLarge as too_large:
         metrics.REFUSALS.labels("RECORD_TOO_LARGE").inc()
         return answer(too_large.answer(), status=413)
+    except (OwnerUnknown, PeerUnavailable, EarlierCopyNotWritten):
+        # A rebalance, an owner that did not answer, or an earlier copy whose write failed: nothing of this file
+        # is receipted, and whatever was written is recognised as a duplicate when the partner sends again.
+        metrics.REFUSALS.labels("RETRY").inc()
+        return refusal(
+            503, "RETRY", "系統正在調整工作節點，本次傳送未受理，請稍後重送同一檔案。", headers={"Retry-After": "2"}
+        )
     accepted, rejected = receipt.get("accepted") or [], receipt.get("rejected") or []
     log.info(
         "submission %s from %s (%s): %d accepted, %d of them duplicates, %d rejected",

@@ -23,6 +23,7 @@ def main() -> int:
     parser.add_argument("--referrals", type=int, default=100_000)
     parser.add_argument("--worker-kills", type=int, default=5)
     parser.add_argument("--no-broker-kill", action="store_true")
+    parser.add_argument("--rate", type=float, default=None, help="referrals/s posted (default: as fast as taken)")
     parser.add_argument("--out", type=Path, default=Path("tests/artifacts/chaos.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="refhub-chaos-") as scratch:
@@ -31,7 +32,7 @@ def main() -> int:
         began = time.monotonic()
         cluster.start()
         print(f"chaos: 3 brokers up in {time.monotonic() - began:.0f} s", file=sys.stderr)
-        workers = Workers(broker=cluster, work_dir=root / "hub", count=3, extra_env=cluster.hub_env())
+        workers = Workers(broker=cluster, work_dir=root / "hub", count=3)
         try:
             print(f"chaos: 3 workers ready in {workers.start(timeout=300):.0f} s", file=sys.stderr)
             figures = Chaos(
@@ -40,6 +41,7 @@ def main() -> int:
                 referrals=args.referrals,
                 worker_kills=args.worker_kills,
                 broker_kill=not args.no_broker_kill,
+                rate=args.rate,
                 log=lambda line: print(line, file=sys.stderr, flush=True),
             ).run()
         finally:
@@ -48,7 +50,10 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(figures.as_json() + "\n")
     print(figures.as_json())
-    return 0 if figures.clean else 1
+    enough = figures.enough_chaos(args.worker_kills, 0 if args.no_broker_kill else 1)
+    if not enough:
+        print("chaos: the posting ended before the kills asked for; use more referrals or --rate", file=sys.stderr)
+    return 0 if figures.clean and enough else 1
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ class Brokers(Protocol):
 
     def kill(self, node: int) -> None: ...
 
-    def restart(self, node: int) -> None: ...
+    def restart(self, node: int) -> float: ...
 
 
 @dataclass
@@ -69,6 +69,8 @@ class Figures:
     duplicated: int
     stuck: int
     kills: list[Kill] = field(default_factory=list)
+    worker_kills: int = 0
+    broker_kills: int = 0
     posting_s: float = 0.0
     drained_s: float = 0.0
     """From the last receipt until every receipted referral had reached every destination (or the wait ended)."""
@@ -79,6 +81,9 @@ class Figures:
     @property
     def clean(self) -> bool:
         return self.lost == self.duplicated == self.stuck == self.unreceipted == 0
+
+    def enough_chaos(self, worker_kills: int, broker_kills: int) -> bool:
+        return self.worker_kills >= worker_kills and self.broker_kills >= broker_kills
 
 
 @dataclass
@@ -91,6 +96,8 @@ class Chaos:
     kill_every: tuple[float, float] = (20.0, 40.0)
     broker_kill: bool = True
     posters: int = 4
+    rate: float | None = None
+    """Referrals per second the partners post at, all together (None: as fast as the gateways take them)."""
     seed: int = 20_261_203
     drain_timeout: float = 600.0
     log: Callable[[str], None] = print
@@ -108,8 +115,9 @@ class Chaos:
         kills: list[Kill] = []
         self._kills = kills
         killer.start()
+        self._began = began
         with ThreadPoolExecutor(self.posters) as pool:
-            list(pool.map(self._post_until_receipted, files))
+            list(pool.map(self._post_until_receipted, enumerate(files)))
         posting_s = time.monotonic() - began
         self._posting = False
         killer.join()
@@ -119,7 +127,10 @@ class Chaos:
         assignments = self._wait_drained()
         drained_s = time.monotonic() - drained_began
         ids = set(self._receipts)
-        lost = sum(1 for r in ids if any(not assignments.get((r, d)) for d in DESTINATIONS))
+        missing = sorted(r for r in ids if any(not assignments.get((r, d)) for d in DESTINATIONS))
+        lost = len(missing)
+        if missing:
+            self.log(f"chaos: lost {lost}, e.g. {[(r, self._receipts[r]) for r in missing[:5]]} (referral, submission)")
         duplicated = sum(1 for pair, found in assignments.items() if pair[0] in ids and len(found) > 1)
         stuck = self._stuck(sorted(ids))
         return Figures(
@@ -132,6 +143,8 @@ class Chaos:
             duplicated=duplicated,
             stuck=stuck,
             kills=kills,
+            worker_kills=sum(1 for k in kills if k.what.startswith("worker")),
+            broker_kills=sum(1 for k in kills if k.what.startswith("broker")),
             posting_s=round(posting_s, 1),
             drained_s=round(drained_s, 1),
         )
@@ -146,7 +159,10 @@ class Chaos:
             ]
             yield police.to_csv(rows)
 
-    def _post_until_receipted(self, body: bytes) -> None:
+    def _post_until_receipted(self, numbered: tuple[int, bytes]) -> None:
+        n, body = numbered
+        if self.rate:
+            time.sleep(max(0.0, self._began + n * self.rows_per_file / self.rate - time.monotonic()))
         attempt = 0
         while attempt < MAX_ATTEMPTS:
             live = self.workers.alive() or self.workers.workers
@@ -167,23 +183,23 @@ class Chaos:
     # -- the killer -------------------------------------------------------------------------------------------
 
     def _kill_loop(self, rng: random.Random, began: float) -> None:
-        kills_left = self.worker_kills
-        broker_at = rng.randint(1, max(self.worker_kills, 1)) if self.broker_kill and self.brokers else None
-        n = 0
-        while self._posting and (kills_left > 0 or broker_at is not None):
-            pause = rng.uniform(*self.kill_every)
-            deadline = time.monotonic() + pause
+        """A kill every ``kill_every`` seconds while the partners post: the broker's at the second slot (or the
+        first, if only one worker kill is asked for), a worker's at every other — at least ``worker_kills``."""
+        broker_pending = self.broker_kill and self.brokers is not None
+        broker_slot = 2 if self.worker_kills > 1 else 1
+        slot = 0
+        while self._posting:
+            deadline = time.monotonic() + rng.uniform(*self.kill_every)
             while self._posting and time.monotonic() < deadline:
                 time.sleep(0.2)
             if not self._posting:
                 return
-            n += 1
-            if broker_at is not None and (n == broker_at or kills_left == 0):
+            slot += 1
+            if broker_pending and slot >= broker_slot:
                 self._kill_broker(rng, began)
-                broker_at = None
+                broker_pending = False
             else:
                 self._kill_worker(rng, began)
-                kills_left -= 1
 
     def _kill_worker(self, rng: random.Random, began: float) -> None:
         victim = rng.randrange(len(self.workers.workers))
@@ -196,7 +212,7 @@ class Chaos:
 
     def _kill_broker(self, rng: random.Random, began: float) -> None:
         assert self.brokers is not None
-        node = rng.randrange(3)
+        node = rng.choice((1, 2, 3))
         at = time.monotonic()
         self.brokers.kill(node)
         self.log(f"chaos: kill -9 broker {node} at {at - began:.0f} s")

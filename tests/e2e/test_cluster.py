@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from streams.topology import ALL_TOPICS, CHANGELOGS
 from tests.support import police
 from tests.support.processes import Cluster, HubProcess
 from tests.support.topics import wait_for_referrals
+from tests.support.workers import Workers
 
 pytestmark = pytest.mark.broker
 
@@ -30,13 +30,9 @@ RECORDS = 12
 
 
 @pytest.fixture(scope="module")
-def cluster_hub(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    process = HubProcess(broker=cluster, work_dir=tmp_path_factory.mktemp("cluster-hub"))
-    process.start(timeout=180)
-    try:
-        yield process
-    finally:
-        process.stop()
+def cluster_hub(workers: Workers) -> Workers:
+    """The session's workers on the cluster (one hub per cluster: another would have other secrets)."""
+    return workers
 
 
 def partitions(cluster: Cluster, topics: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -137,7 +137,7 @@ def test_partner_reads_its_own_topic_and_is_refused_the_others(secured: SecuredB
     hub = HubProcess(
         broker=secured,
         work_dir=tmp_path,
-        extra_env={**secured.hub_env(HUB_USER), "REFHUB_LOG_LEVEL": "info"},
+        extra_env={**secured.client_env(HUB_USER), "REFHUB_LOG_LEVEL": "info"},
     )
     TIMINGS["hub healthy"] = hub.start(timeout=180)
     try:

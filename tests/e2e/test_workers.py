@@ -1,7 +1,8 @@
 """Three workers of one hub, one code, one consumer group: whichever worker a partner reaches, the answer is the
 one the key's owner gives (issue: scale out).
 
-Each test posts through different workers and checks what a single worker would have guaranteed: a re-send is
+The workers are the session's (tests/conftest.py): three workers on the three-node cluster. Each test posts
+through different workers and checks what a single worker would have guaranteed: a re-send is
 a duplicate and an amendment is version 2, one national ID is one subject, a person's lecture notices are
 counted once each, every worker answers for every referral, gauges sum without double counting, and a worker
 killed with ``kill -9`` hands its keys over.
@@ -12,31 +13,16 @@ from __future__ import annotations
 import random
 import re
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.support import police
-from tests.support.processes import Broker, HubProcess
+from tests.support.processes import HubProcess
 from tests.support.topics import read_topic, wait_for
 from tests.support.workers import Workers
 
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture(scope="module")
-def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
-    # A broker of their own: one hub per broker (the session's hub has other secrets and the same group id).
-    broker = Broker(data_dir=tmp_path_factory.mktemp("kafka-workers"))
-    broker.start()
-    hub = Workers(broker=broker, work_dir=tmp_path_factory.mktemp("workers"), count=3)
-    try:
-        hub.start()
-        yield hub
-    finally:
-        hub.stop()
-        broker.stop()
 
 
 def post_police(worker: HubProcess, rows: list[dict[str, str]]) -> dict[str, object]:
