@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test unit lint bench views-table browser broker-start broker-stop cluster cluster-worker cluster-stop k8s clean
+.PHONY: run test unit lint bench chaos views-table browser broker-start broker-stop cluster cluster-worker cluster-stop k8s clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -37,6 +37,12 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Not in `make test`: 100,000 referrals through 3 workers on 3 brokers, workers and a broker killed (tests/chaos).
+# CHAOS_ARGS="--referrals 10000 --rate 100" for a shorter run.
+chaos: $(STAMP)
+	deploy/local/kafka.sh fetch
+	$(PY) -m tests.chaos $(CHAOS_ARGS)
 
 bench: $(STAMP)
 	deploy/local/kafka.sh fetch
