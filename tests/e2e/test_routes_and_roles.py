@@ -163,10 +163,10 @@ def call(hub: HubProcess, route: Route, caller: Caller, referral_id: str) -> raw
 
 @pytest.fixture(scope="module")
 def walk(hub: HubProcess, callers: list[Caller], referral: Referral) -> Iterator[tuple[list[Walked], Counter[str]]]:
-    before = refusals(hub.metrics_url)
+    before = refusals(hub.metrics_urls)
     with offsets.unchanged(hub.broker.bootstrap, allowed={"audit.events"}, what="the route walk"):
         walked = [Walked(r, c, call(hub, r, c, referral.referral_id)) for r in ROUTES for c in callers]
-    yield walked, counted_since(before, hub.metrics_url)
+    yield walked, counted_since(before, hub.metrics_urls)
 
 
 def test_every_route_is_in_the_walk() -> None:

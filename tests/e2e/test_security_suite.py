@@ -68,7 +68,7 @@ class Referral:
 @pytest.fixture(scope="module")
 def module(hub: HubProcess) -> Module:
     assert hub.log_path is not None
-    return Module(refusals(hub.metrics_url), hub.log_path, hub.log_path.stat().st_size, Counter(), set())
+    return Module(refusals(hub.metrics_urls), hub.log_path, hub.log_path.stat().st_size, Counter(), set())
 
 
 @pytest.fixture(scope="module")
@@ -566,7 +566,7 @@ def test_a_burst_past_the_limit_is_429_with_retry_after_and_other_partners_go_on
 def test_every_refusal_was_counted_by_its_reason(
     hub: HubProcess, module: Module, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    counted = counted_since(module.counted_from, hub.metrics_url)
+    counted = counted_since(module.counted_from, hub.metrics_urls)
     assert counted == module.seen, {
         r: (counted[r], module.seen[r]) for r in set(counted) | set(module.seen) if counted[r] != module.seen[r]
     }

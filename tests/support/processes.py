@@ -72,6 +72,11 @@ class Broker:
         """What a hub on this broker must be told about it: nothing, one broker is the default."""
         return {}
 
+    @property
+    def log_dirs(self) -> list[Path]:
+        """Where the broker keeps its partitions' segments."""
+        return [self.data_dir / "logs"]
+
 
 def _distinct_free_ports(count: int) -> tuple[int, ...]:
     ports: set[int] = set()
@@ -133,6 +138,11 @@ class Cluster:
     def pid(self, node: int) -> int:
         return int((self.data_dir / f"node-{node}" / "broker.pid").read_text())
 
+    @property
+    def log_dirs(self) -> list[Path]:
+        """Every node's segments (each holds a replica of every partition)."""
+        return [self.data_dir / f"node-{node}" / "logs" for node in self.NODES]
+
     def hub_env(self) -> dict[str, str]:
         return {
             "REFHUB_REPLICATION_FACTOR": str(self.REPLICATION_FACTOR),
@@ -160,6 +170,11 @@ class HubProcess:
     @property
     def metrics_url(self) -> str:
         return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    @property
+    def metrics_urls(self) -> list[str]:
+        """Every worker's metrics (one here; ``Workers`` has one per worker)."""
+        return [self.metrics_url]
 
     @property
     def dev_tokens_file(self) -> Path:

@@ -120,6 +120,10 @@ class Workers:
         return self.workers[0].metrics_url
 
     @property
+    def metrics_urls(self) -> list[str]:
+        return [worker.metrics_url for worker in self.workers]
+
+    @property
     def dev_tokens_file(self) -> Path:
         return self.workers[0].dev_tokens_file
 
