@@ -27,7 +27,7 @@ from adapters.base import (
     SubmissionRefused,
 )
 from adapters.validation.national_id import ids_in, mask_ids
-from processors import ids, intake, routing
+from processors import all_or_nothing, ids, intake, routing
 from processors.dead_letters import dead_letter
 from processors.erasure.referrals import is_erased
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
@@ -302,6 +302,10 @@ class Intake:
         finally:
             self._writing = None
         rejected.sort(key=lambda r: r.record_no)
+        if result.atomic and rejected:
+            self._pending, self._seen_events = pending_before, seen_before
+            _close(sends)
+            return await self._refuse_all(submission, body, [row["record"] for row in accepted_rows], rejected)
         sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
         try:
             await _bounded(sends)
@@ -660,6 +664,18 @@ class Intake:
             ),
         )
 
+    async def _refuse_all(
+        self, submission: Submission, body: bytes, fine: list[int], rejected: list[RecordRejection]
+    ) -> dict[str, Any]:
+        """An all-or-nothing submission (a FHIR transaction) with a refused record: nothing of it is written but
+        the whole body, as one dead letter."""
+        refused = all_or_nothing.refuse(body, rejected, fine)
+        self._fits(0, len(body) + intake.RECORD_OVERHEAD)
+        await self._dead_letter(submission, refused.dead_letter)
+        metrics.DEAD_LETTERS.labels(submission.partner, refused.dead_letter.code).inc()
+        metrics.SUBMISSIONS.labels(submission.partner, "refused").inc()
+        return {"submission_id": submission.submission_id, "accepted": [], "rejected": refused.rows}
+
     async def _refuse(
         self,
         partner: str,
@@ -700,10 +716,15 @@ async def _bounded(sends: list[Awaitable[None]]) -> None:
     except BaseException:
         for task in workers:
             task.cancel()
-        for send in pending:  # never started: close them, or each warns "never awaited"
-            if asyncio.iscoroutine(send):
-                send.close()
+        _close(list(pending))  # never started
         raise
+
+
+def _close(sends: list[Awaitable[None]]) -> None:
+    """Writes planned but never to be started: closed, or each warns "never awaited"."""
+    for send in sends:
+        if asyncio.iscoroutine(send):
+            send.close()
 
 
 def _concerns(entry: Mapping[str, Any], partner: str) -> bool:
