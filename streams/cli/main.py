@@ -7,7 +7,11 @@ import argparse
 import os
 import sys
 
+from pydantic import ValidationError
+
 from streams.cli import acl_plan, audit, consume, credentials, pull, replay, report, run, status, submit, topics
+from streams.cli.common import fail
+from streams.settings import ConfigFileError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -28,7 +32,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except (ConfigFileError, ValidationError) as error:
+        # A config file or REFHUB_* value the settings refuse: say which, not a traceback (exit 2: usage).
+        return fail("BAD_CONFIGURATION", str(error), 2)
     try:
         code: int = args.handler(args)
     except BrokenPipeError:
