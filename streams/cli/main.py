@@ -9,7 +9,7 @@ import sys
 
 from pydantic import ValidationError
 
-from streams.cli import acl_plan, audit, consume, credentials, pull, replay, report, run, status, submit, topics
+from streams.cli import acl_plan, audit, consume, credentials, dlq, pull, replay, report, run, status, submit, topics
 from streams.cli.common import fail
 from streams.settings import ConfigFileError
 
@@ -23,6 +23,7 @@ def parser() -> argparse.ArgumentParser:
     consume.add_parser(commands)
     status.add_parser(commands)
     replay.add_parser(commands)
+    dlq.add_parser(commands)
     acl_plan.add_parser(commands)
     audit.add_parser(commands)
     credentials.add_parser(commands)

@@ -195,7 +195,7 @@ def test_bundle_entry_that_is_not_a_task_is_rejected_and_the_rest_go_through() -
     assert [r.record_no for r in result.accepted] == [1]
     assert [(r.record_no, r.field, r.code) for r in result.rejected] == [
         (2, "Task.resourceType", "NOT_A_TASK"),
-        (3, "Bundle.entry.request", "REQUEST_NOT_ALLOWED"),
+        (3, "(整筆)", "NOT_A_TASK"),  # no resource at all: that comes first, whatever its request
         (4, "(整筆)", "NOT_A_TASK"),
     ]
     assert result.rejected[2].raw == b'"Task"'
