@@ -75,9 +75,7 @@ class Replayer:
     async def replay_dead_letter(self, dead_letter_id: str) -> tuple[ReplaySummary, dict[str, Any] | None] | None:
         """One dead letter through the current adapters (``refhub dlq replay``): the summary and the new receipt
         (None when nothing could be re-run); None when no such dead letter is on the topic."""
-        found = [
-            r for r in await self._stored(DEAD_LETTERS.name, "dead_letter") if r["dead_letter_id"] == dead_letter_id
-        ]
+        found = await self._stored(DEAD_LETTERS.name, "dead_letter", lambda d: d["dead_letter_id"] == dead_letter_id)
         if not found:
             return None
         summary = ReplaySummary()
