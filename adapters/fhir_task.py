@@ -239,7 +239,7 @@ def _request_problem(bundle_type: str, entry: Mapping[str, Any], where: str) -> 
             f"（FHIR R4 bdl-3），{hint}。",
         )
     method = request.get("method") if isinstance(request, dict) else None
-    if method not in TASK_METHODS:
+    if not isinstance(method, str) or method not in TASK_METHODS:
         shown = quote(method) if isinstance(method, str) else "未填或格式不符"
         return MessageRejected(
             ENTRY_PREFIX + "request.method",
