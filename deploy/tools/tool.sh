@@ -52,7 +52,7 @@ flock 9
 if [ ! -x "$binary" ]; then
   say "building $name from the Go module proxy into $dir (once; promtool takes a few minutes)"
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  (cd "$module" && GOTOOLCHAIN=local GOFLAGS="-modcacherw -mod=readonly" CGO_ENABLED=0 \
+  (cd "$module" && GOTOOLCHAIN=local GOFLAGS="-modcacherw -mod=readonly -buildvcs=false" CGO_ENABLED=0 \
       go build -trimpath -ldflags "$ldflags" -o "$dir.tmp/$name" "$package") >&2
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
 fi
