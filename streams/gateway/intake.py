@@ -314,7 +314,10 @@ class Intake:
             self._writing = None
         rejected.sort(key=lambda r: r.record_no)
         if check_only:
-            self._pending, self._seen_events = pending_before, seen_before
+            # No await since the claims were made: nobody met them; undone, they were never there.
+            self._release(written, claimed, claimed_events)
+            written.set_exception(EarlierCopyNotWritten())
+            written.exception()
             _close(sends)
             return accepted_rows, rejected
         sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
