@@ -19,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	deploy/local/kafka.sh fetch
+	deploy/tools/tool.sh promtool >/dev/null && deploy/tools/tool.sh compose-check >/dev/null
 	$(PY) -m pytest
 
 # The KPI page test (tests/e2e/test_kpi_report.py) looks at the page in headless Chromium: Debian's chromium (and

@@ -27,7 +27,7 @@ from adapters.base import (
     SubmissionRefused,
 )
 from adapters.validation.national_id import ids_in, mask_ids
-from processors import ids, intake, routing
+from processors import all_or_nothing, ids, intake, routing
 from processors.dead_letters import dead_letter
 from processors.erasure.referrals import is_erased
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
@@ -109,9 +109,10 @@ class Peers(Protocol):
         """None when this worker owns the referral's partition; else the owner's URL."""
 
     async def decide(
-        self, owner: str, submission: Submission, records: Sequence[InboundRecord]
+        self, owner: str, submission: Submission, records: Sequence[InboundRecord], check_only: bool = False
     ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
-        """The owner's receipt rows and rejections for ``records`` (which it wrote, dead letters included)."""
+        """The owner's receipt rows and rejections for ``records`` (which it wrote, dead letters included; with
+        ``check_only`` it wrote nothing)."""
 
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         """The person's subject and data key, made by the owner of the lookup key if there is none."""
@@ -127,7 +128,7 @@ class SingleWorker:
         return None
 
     async def decide(
-        self, owner: str, submission: Submission, records: Sequence[InboundRecord]
+        self, owner: str, submission: Submission, records: Sequence[InboundRecord], check_only: bool = False
     ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
         raise AssertionError("a single worker has no other owner")
 
@@ -197,6 +198,10 @@ class Intake:
             self._fits(rejection.record_no, len(rejection.raw) + len(result.context) + intake.RECORD_OVERHEAD)
         submission = Submission(partner, adapter, submission_id, received_at, result.context)
         mine, theirs = self._by_owner(submission, result.accepted)
+        if result.atomic:
+            receipt = await self._all_or_nothing(submission, body, result.rejected, mine, theirs)
+            if receipt is not None:
+                return receipt
         # Each owner decides on its keys' records (duplicate, amendment version, answer checks) and writes them;
         # the parse's own rejections are this worker's to dead-letter.
         decided = await asyncio.gather(
@@ -279,9 +284,15 @@ class Intake:
         return None
 
     async def decide(
-        self, submission: Submission, records: Sequence[InboundRecord], rejected: list[RecordRejection]
+        self,
+        submission: Submission,
+        records: Sequence[InboundRecord],
+        rejected: list[RecordRejection],
+        check_only: bool = False,
     ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
-        """Decide on records whose keys this worker owns, write them and the dead letters; the receipt's rows."""
+        """Decide on records whose keys this worker owns, write them and the dead letters; the receipt's rows.
+        ``check_only``: the same decisions, nothing written and nothing remembered (an all-or-nothing submission's
+        first phase)."""
         accepted_rows: list[dict[str, Any]] = []
         sends: list[Awaitable[None]] = []
         rejected = list(rejected)
@@ -302,6 +313,13 @@ class Intake:
         finally:
             self._writing = None
         rejected.sort(key=lambda r: r.record_no)
+        if check_only:
+            # No await since the claims were made: nobody met them; undone, they were never there.
+            self._release(written, claimed, claimed_events)
+            written.set_exception(EarlierCopyNotWritten())
+            written.exception()
+            _close(sends)
+            return accepted_rows, rejected
         sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
         try:
             await _bounded(sends)
@@ -660,6 +678,36 @@ class Intake:
             ),
         )
 
+    async def _all_or_nothing(
+        self,
+        submission: Submission,
+        body: bytes,
+        parse_rejections: Sequence[RecordRejection],
+        mine: Sequence[InboundRecord],
+        theirs: Mapping[str, Sequence[InboundRecord]],
+    ) -> dict[str, Any] | None:
+        """An all-or-nothing submission (a FHIR transaction): every owner checks its records first and nobody
+        writes; one refusal refuses the whole, kept as one dead letter. None: every record passed, go on.
+
+        The check and the writes after it are two steps: an answer on the same referral arriving in between can
+        still refuse a record at the write, and the receipt then says so, as for any submission."""
+        rejected = list(parse_rejections)
+        if not rejected:
+            checked = await asyncio.gather(
+                self.decide(submission, mine, [], check_only=True),
+                *(self._peers.decide(url, submission, records, check_only=True) for url, records in theirs.items()),
+            )
+            rejected = [r for _, rejections in checked for r in rejections]
+        if not rejected:
+            return None
+        every = [record.record_no for record in (*mine, *(r for records in theirs.values() for r in records))]
+        refused = all_or_nothing.refuse(body, sorted(rejected, key=lambda r: r.record_no), every)
+        self._fits(0, len(body) + intake.RECORD_OVERHEAD)
+        await self._dead_letter(submission, refused.dead_letter)
+        metrics.DEAD_LETTERS.labels(submission.partner, refused.dead_letter.code).inc()
+        metrics.SUBMISSIONS.labels(submission.partner, "refused").inc()
+        return {"submission_id": submission.submission_id, "accepted": [], "rejected": refused.rows}
+
     async def _refuse(
         self,
         partner: str,
@@ -700,10 +748,15 @@ async def _bounded(sends: list[Awaitable[None]]) -> None:
     except BaseException:
         for task in workers:
             task.cancel()
-        for send in pending:  # never started: close them, or each warns "never awaited"
-            if asyncio.iscoroutine(send):
-                send.close()
+        _close(list(pending))  # never started
         raise
+
+
+def _close(sends: list[Awaitable[None]]) -> None:
+    """Writes planned but never to be started: closed, or each warns "never awaited"."""
+    for send in sends:
+        if asyncio.iscoroutine(send):
+            send.close()
 
 
 def _concerns(entry: Mapping[str, Any], partner: str) -> bool:

@@ -326,7 +326,50 @@ def document() -> dict[str, Any]:
         },
     }
     paths: dict[str, Any] = document["paths"]
+    paths.update(_dead_letter_paths(cursor, limit, page_headers))
     for route in ROUTES:
         if route.access is not Access.PEER:  # between the hub's own workers: not a partner's API
             _declare_access(paths[route.path][route.method.lower()], route)
     return document
+
+
+def _dead_letter_paths(cursor: dict[str, Any], limit: dict[str, Any], page_headers: dict[str, Any]) -> dict[str, Any]:
+    """Operators' dead-letter triage (streams/gateway/dlq.py)."""
+    one = [
+        {"name": "submission_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "record_no", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}},
+    ]
+    window = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}}
+        for name in ("since", "until")
+    ] + [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}} for name in ("partner", "code")]
+    return {
+        "/v1/admin/dead-letters": {
+            "get": {
+                "summary": "Operators: dead letters by partner × code over a window (default the last 7 days), and a "
+                "page of them (field, code, the reason the partner was given)",
+                "parameters": [*window, cursor, limit],
+                "responses": {
+                    "200": {"description": '{"window", "counts", "by_partner", "items"}', "headers": page_headers},
+                    "400": _error("Bad window, filter, cursor or limit"),
+                },
+            }
+        },
+        "/v1/admin/dead-letters/{submission_id}/{record_no}": {
+            "get": {
+                "summary": "Operators: one dead letter in full; its sealed original is described, never shown",
+                "parameters": one,
+                "responses": {"200": {"description": "The dead letter"}, "404": _error("No such dead letter")},
+            }
+        },
+        "/v1/admin/dead-letters/{submission_id}/{record_no}/replay": {
+            "post": {
+                "summary": "Operators: re-run one dead letter's original record through the current adapters",
+                "parameters": one,
+                "responses": {
+                    "200": {"description": '{"dead_letter_id", "summary", "receipt"}'},
+                    "404": _error("No such dead letter"),
+                },
+            }
+        },
+    }

@@ -31,7 +31,7 @@ async def records(hub: Hub, caller: Caller, request: web.Request) -> web.StreamR
         submission, handed = peer_intake.submission_from_wire(payload)
         if not hub.intake.owns(submission, handed):
             raise OwnerUnknown("not the owner of every record any more")
-        rows, rejected = await hub.intake.decide(submission, handed, [])
+        rows, rejected = await hub.intake.decide(submission, handed, [], check_only=payload.get("check_only") is True)
         return {
             "accepted": rows,
             "rejected": [

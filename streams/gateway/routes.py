@@ -89,6 +89,27 @@ KPI_REPORT = Route(
     "The programme's indicators for a period (成果指標): HTML page, or JSON",
     "成果指標報表 (毒品危害防制中心計畫期中、期末成果)",
 )
+DLQ_LIST = Route(
+    "GET",
+    "/v1/admin/dead-letters",
+    Access.OPERATOR,
+    "What was refused, why, for which partner: counts by partner × code over a window, and its dead letters",
+    "維運：退件分析",
+)
+DLQ_SHOW = Route(
+    "GET",
+    "/v1/admin/dead-letters/{submission_id}/{record_no}",
+    Access.OPERATOR,
+    "One dead letter in full (whether its sealed original is stored and readable; never its bytes)",
+    "維運：退件分析",
+)
+DLQ_REPLAY = Route(
+    "POST",
+    "/v1/admin/dead-letters/{submission_id}/{record_no}/replay",
+    Access.OPERATOR,
+    "Re-run one dead letter's original record through the current adapters",
+    "維運：轉換程式修正後重新處理",
+)
 OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
 ASYNCAPI = Route("GET", "/asyncapi.json", Access.ANYONE, "Every topic's AsyncAPI description", "說明文件")
 HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker is alive (a liveness probe)", "健康檢查")
@@ -134,6 +155,9 @@ ROUTES: tuple[Route, ...] = (
     CLOCK_MOVE,
     AUDIT,
     KPI_REPORT,
+    DLQ_LIST,
+    DLQ_SHOW,
+    DLQ_REPLAY,
     OPENAPI,
     ASYNCAPI,
     HEALTH,

@@ -15,7 +15,7 @@ from faust import web
 from streams import logs
 from streams.access.rate_limit import RateLimiter
 from streams.access.roles import Access
-from streams.gateway import admin, health, keys, kpi, peers, pulls, referrals, routes, submissions
+from streams.gateway import admin, dlq, health, keys, kpi, peers, pulls, referrals, routes, submissions
 from streams.gateway.auth import Caller, Gatekeeper
 from streams.gateway.routes import ROUTES, Route
 
@@ -38,6 +38,9 @@ HANDLERS: dict[Route, Handler] = {
     routes.CLOCK_MOVE: admin.move_clock,
     routes.AUDIT: admin.audit_trail,
     routes.KPI_REPORT: kpi.kpi_report,
+    routes.DLQ_LIST: dlq.list_dead_letters,
+    routes.DLQ_SHOW: dlq.show_dead_letter,
+    routes.DLQ_REPLAY: dlq.replay_dead_letter,
     routes.OPENAPI: health.openapi_document,
     routes.ASYNCAPI: health.asyncapi_document,
     routes.HEALTH: health.healthz,

@@ -41,9 +41,10 @@ class HubPeers:
         return self._ownership.owner(LEDGER, referral_id)
 
     async def decide(
-        self, owner: str, submission: Submission, records: Sequence[InboundRecord]
+        self, owner: str, submission: Submission, records: Sequence[InboundRecord], check_only: bool = False
     ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
-        answer = await self._client.post_json(owner, RECORDS_PATH, submission_wire(submission, records))
+        asked = submission_wire(submission, records) | ({"check_only": True} if check_only else {})
+        answer = await self._client.post_json(owner, RECORDS_PATH, asked)
         rejected = [
             RecordRejection(record_no=r["record_no"], field=r["field"], code=r["code"], reason=r["reason"], raw=b"")
             for r in answer["rejected"]

@@ -37,6 +37,8 @@ GARBAGE = "rhk_0123456789abcdef_" + "Z" * 43
 """Shaped like a token, known to nobody."""
 MADE_UP = "R-" + "7" * 20
 """A referral id of the right shape that no referral has."""
+MADE_UP_SUBMISSION = "SUB-20000101000000-00000000"
+"""A submission id of the right shape that no dead letter has."""
 
 
 @dataclass(frozen=True)
@@ -152,12 +154,16 @@ ANSWERS: dict[Route, dict[str, tuple[int, str | None]]] = {
     routes.CLOCK_MOVE: {"operator": (409, "CLOCK_NOT_MOVABLE")},
     routes.AUDIT: {"operator": (400, "INVALID_SUBJECT")},
     routes.KPI_REPORT: {"operator": (400, "INVALID_PERIOD")},
+    routes.DLQ_LIST: {"operator": (200, None)},
+    routes.DLQ_SHOW: {"operator": (404, "UNKNOWN_DEAD_LETTER")},
+    routes.DLQ_REPLAY: {"operator": (404, "UNKNOWN_DEAD_LETTER")},
 }
 
 
 def call(hub: HubProcess, route: Route, caller: Caller, referral_id: str) -> raw_http.RawAnswer:
     headers = [(b"Authorization", f"Bearer {caller.token}".encode())] if caller.token else []
     path = route.path.replace("{referral_id}", referral_id)
+    path = path.replace("{submission_id}", MADE_UP_SUBMISSION).replace("{record_no}", "1")
     return raw_http.send(hub.web_port, raw_http.build(route.method, path, headers))
 
 

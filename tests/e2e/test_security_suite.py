@@ -130,7 +130,8 @@ def pull_all(hub: HubProcess, path: str, token: str) -> tuple[bytes, str]:
 
 
 def concrete(route: Route) -> str:
-    return route.path.replace("{referral_id}", "R-" + "0" * 20)
+    path = route.path.replace("{referral_id}", "R-" + "0" * 20)
+    return path.replace("{submission_id}", "SUB-20000101000000-00000000").replace("{record_no}", "1")
 
 
 def social_referral(case_no: str, reason: str, seed: int) -> dict[str, Any]:

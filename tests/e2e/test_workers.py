@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support import police
+from tests.support import hospital, police
 from tests.support.processes import HubProcess
-from tests.support.topics import read_topic, wait_for
+from tests.support.topics import end_offsets_total, read_topic, wait_for
 from tests.support.workers import Workers
 
 pytestmark = pytest.mark.broker
@@ -122,6 +122,31 @@ def test_a_persons_lecture_notices_through_three_workers_are_counted_once_each(w
         )
         programmes.append(assignment.value["attributes"]["programme"])
     assert programmes == ["FIRST", "REPEAT", "REPEAT"]
+
+
+def test_a_hospitals_transaction_spanning_owners_is_all_or_nothing(workers: Workers) -> None:
+    """The referrals' ledger entries live on different workers: one owner's refusal (an answer on a referral never
+    sent to the hospital) must keep every other owner from writing its part; without that entry each writes its own."""
+    ids = [hospital.deferred_prosecution(workers[n % 3]) for n in range(5)]
+    rng = random.Random(9_707)
+    not_theirs = referral_ids(
+        post_police(workers[0], [police.child_protection_row(police.fresh_refs(1)[0], police.person(rng))])
+    )
+    routed(workers, not_theirs)
+    good = [hospital.entry(referral_id, "accepted", "2025-07-25T09:00:00+08:00") for referral_id in ids]
+    bad = hospital.entry(not_theirs[0], "accepted", "2025-07-25T09:00:00+08:00")
+    before = end_offsets_total(workers.broker.bootstrap, "referrals.updates")
+    token = workers.token(hospital.HOSPITAL)
+    code, receipt = workers[1].post("/v1/submissions", hospital.transaction(*good, bad), "application/fhir+json", token)
+    assert code == 202 and receipt["accepted"] == [], receipt
+    assert [row["code"] for row in receipt["rejected"]] == ["TRANSACTION_FAILED"] * 5 + ["UNKNOWN_REFERRAL"]
+    assert end_offsets_total(workers.broker.bootstrap, "referrals.updates") == before, "no owner wrote its part"
+
+    code, receipt = workers[2].post("/v1/submissions", hospital.transaction(*good), "application/fhir+json", token)
+    assert code == 202 and receipt["rejected"] == [] and len(receipt["accepted"]) == 5, receipt
+    wanted = set(ids)
+    found = wait_for(workers.broker.bootstrap, "referrals.updates", lambda m: m.value["referral_id"] in wanted, 5)
+    assert {m.value["referral_id"] for m in found} == wanted
 
 
 def open_social_deliveries(worker: HubProcess) -> float:

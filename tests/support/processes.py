@@ -197,6 +197,7 @@ class HubProcess:
             "REFHUB_SECRETS_FILE": str(self.work_dir / "secrets.json"),
             "REFHUB_ENVIRONMENT": "local",
             "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
+            "REFHUB_CONFIG": "",  # no developer's ~/.config/refhub/config.toml in a test's hub
             "REFHUB_LOG_LEVEL": os.environ.get("REFHUB_TEST_LOG_LEVEL", "warn"),
             # Erasure tests watch the log cleaner remove an erased key: its segment must roll soon.
             "REFHUB_KEY_TOPICS_SEGMENT_MS": "2000",
@@ -267,6 +268,7 @@ class HubProcess:
             "REFHUB_BROKER": self.broker.bootstrap,
             "REFHUB_DEV_TOKENS_FILE": str(self.dev_tokens_file),
             **self.broker.hub_env(),
+            "REFHUB_CONFIG": "",
         }
         return subprocess.run(
             [sys.executable, "-m", "streams.cli.main", *args],
