@@ -143,7 +143,7 @@ def create_hub(settings: Settings) -> Hub:
         now=clock.now,
         max_record_bytes=settings.max_record_bytes,
         referral_key=secrets.referral_id_key,
-        peers=HubPeers(ownership, peer_client, vault, secrets.lookup_key),
+        peers=HubPeers(ownership, peer_client, vault, secrets.lookup_key, lambda: int(app.consumer_generation_id or 0)),
     )
     peer_tables = PeerTables(ownership, peer_client, app.tables)
     reader = TopicReader(settings.bootstrap_servers, kafka_security.aiokafka_options())

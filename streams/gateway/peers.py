@@ -49,8 +49,8 @@ async def subjects(hub: Hub, caller: Caller, request: web.Request) -> web.Stream
             raise ValueError("no lookup key")
         if hub.ownership.owner(peer_intake.LOOKUPS, lookup_key) is not None:
             raise OwnerUnknown("not the owner of this lookup key any more")
-        subject = await hub.vault.subject_by_lookup(lookup_key)
-        return {"subject_id": subject.subject_id, "created": subject.created}
+        subject = await hub.vault.subject_by_lookup(lookup_key, int(hub.app.consumer_generation_id or 0))
+        return hub.vault.export(subject, lookup_key)
 
     return await _peer_call(hub, request, made)
 

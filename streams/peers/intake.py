@@ -10,7 +10,7 @@ dead letters, and answers with the receipt rows. The partner's receipt is built 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,15 @@ SUBJECTS_PATH = "/internal/v1/subjects"
 
 
 class HubPeers:
-    def __init__(self, ownership: Ownership, client: PeerClient, vault: KeyVault, lookup_secret: bytes) -> None:
+    def __init__(
+        self,
+        ownership: Ownership,
+        client: PeerClient,
+        vault: KeyVault,
+        lookup_secret: bytes,
+        generation: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self._generation = generation
         self._ownership = ownership
         self._client = client
         self._vault = vault
@@ -58,14 +66,13 @@ class HubPeers:
             return known
         owner = self._ownership.owner(LOOKUPS, lookup_key)
         if owner is None:
-            return await self._vault.subject_by_lookup(lookup_key)
-        # Only the lookup key crosses: the owner never needs the identifier itself.
+            return await self._vault.subject_by_lookup(lookup_key, self._generation())
+        # Only the lookup key crosses: the owner never needs the identifier itself. The answer carries the data
+        # key wrapped under the hub's master key, so this worker need not wait for its tail of subjects.keys.
         answer = await self._client.post_json(owner, SUBJECTS_PATH, {"lookup_key": lookup_key})
-        subject_id = str(answer["subject_id"])
-        data_key = await self._vault.key_of(subject_id)
-        if data_key is None:
-            raise PeerUnavailable(f"the data key of {subject_id} did not arrive")
-        return SubjectKey(subject_id, data_key, created=bool(answer["created"]))
+        if answer.get("lookup_key") != lookup_key:
+            raise PeerUnavailable("the owner answered for another lookup key")
+        return self._vault.adopt(answer)
 
 
 def submission_wire(submission: Submission, records: Sequence[InboundRecord]) -> dict[str, Any]:
