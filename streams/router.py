@@ -18,10 +18,10 @@ from processors.dead_letters import dead_letter
 from processors.erasure import referrals
 from processors.ledger import plan_routing
 from processors.routing import NoRoute, RouteRefused
-from streams import disclosure, journeys, metrics, outbox, sla
+from streams import disclosure, journeys, logs, metrics, outbox, sla
 from streams.audit import output as audit_output
 from streams.statuses import status_outputs
-from streams.topology import ASSIGNMENTS, DEAD_LETTERS, REFERRAL_EVENTS
+from streams.topology import ASSIGNMENTS, DEAD_LETTERS, LECTURE_NOTICES, LECTURES_COUNTED, REFERRAL_EVENTS
 
 if TYPE_CHECKING:
     from streams.hub import Hub
@@ -34,6 +34,14 @@ def register_router(hub: Hub) -> None:
 
     @app.agent(hub.topics[REFERRAL_EVENTS.name], name="route-referrals", concurrency=1)
     async def route_referrals(stream: StreamT[Any]) -> None:
+        async for event in stream:
+            with logs.for_event(event):
+                await route_one(hub, event)
+
+    # Lecture notices come back counted on the person's partition (streams/lectures.py), keyed by referral id:
+    # the same partitions as referrals.events, so this agent writes the same ledger rows in the same place.
+    @app.agent(hub.topics[LECTURES_COUNTED.name], name="route-lectures", concurrency=1)
+    async def route_lectures(stream: StreamT[Any]) -> None:
         async for event in stream:
             await route_one(hub, event)
 
@@ -55,8 +63,12 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
         hub.ledger[referral_id] = referrals.erased_marker(referral_id, event["received_at"], None, "")
         log.info("referral %s names an erased subject: not routed", referral_id)
         return
+    if event["kind"] == "LECTURE" and event.get("earlier_lectures") is None:
+        # First counted where the person's notices are kept; the counted copy comes back to route-lectures.
+        await hub.topics[LECTURE_NOTICES.name].send(key=event["subject_id"].encode(), value=event)
+        return
     now = hub.clock.now()
-    earlier_lectures = _earlier_lectures(hub, event)
+    earlier_lectures = int(event.get("earlier_lectures") or 0)
     try:
         plan = plan_routing(event, entry, now, earlier_lectures=earlier_lectures)
     except RouteRefused as refused:
@@ -77,8 +89,6 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     clocks = change.started(event, [(a["destination"], a["copy"]) for a in plan.assignments], routed_at)
     if plan.first_time:
         hub.ledger[referral_id] = plan.entry
-        if event["kind"] == "LECTURE":
-            hub.lectures[event["subject_id"]] = [*(hub.lectures.get(event["subject_id"]) or []), referral_id]
     sla_events = change.apply(clocks)
     change.commit()
     if plan.first_time or clocks.clocks is not None:
@@ -96,6 +106,13 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     await journeys.send_step(hub, journeys.referred_step(event, destinations, routed_at))
     # The REFERRED step names every destination: only amendments' cancellations are news to the journey.
     await journeys.send_state_steps(hub, event["subject_id"], [s for s in plan.statuses if s["state"] != "ROUTED"])
+    log.info(
+        "referral %s v%s routed%s: %s",
+        referral_id,
+        event["version"],
+        "" if plan.first_time else " again",
+        ", ".join(f"{a['destination']} ({a['rule']})" for a in plan.assignments),
+    )
     if plan.first_time:
         latency = (routed_at - event["received_at"]).total_seconds()
         metrics.RECEIPT_TO_ASSIGNMENT.labels(event["kind"]).observe(max(latency, 0.0))
@@ -135,13 +152,6 @@ def _routing_audit(event: dict[str, Any], sealed: disclosure.Sealed, routed_at: 
             *(audit.entity(a["destination"], "PARTNER") for a in assignments),
         ],
     )
-
-
-def _earlier_lectures(hub: Hub, event: dict[str, Any]) -> int:
-    """三四級毒品危害講習 分流: how many earlier lecture notices the hub holds for this person."""
-    if event["kind"] != "LECTURE":
-        return 0
-    return len([r for r in hub.lectures.get(event["subject_id"]) or [] if r != event["referral_id"]])
 
 
 _NO_RULE = "本轉介類別尚無分派規則，已交由毒防局人工處理。"

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from tests.support import police
-from tests.support.processes import HubProcess, own_hub
+from tests.support.movable_clock import own_hub
+from tests.support.processes import HubProcess
 from tests.support.topics import raw_records, read_topic, wait_for
 
 pytestmark = pytest.mark.broker
@@ -28,8 +29,7 @@ DAY = 24 * 3600.0
 
 @pytest.fixture(scope="module")
 def retiring_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    settings = {"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3", "REFHUB_TABLE_STORE": "rocksdb"}
-    with own_hub(tmp_path_factory, "retention", settings) as hub:
+    with own_hub(tmp_path_factory, "retention") as hub:  # tables on RocksDB, the default store
         yield hub
 
 

@@ -23,7 +23,7 @@ class Message:
 def raw_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, bytes | None]]:
     """(key, value) of every record on the topic now, tombstones (value None) included, in each partition's order
     (up to the end offsets at the time of the call)."""
-    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(partitions)
@@ -66,9 +66,22 @@ def wait_for(
         time.sleep(0.5)
 
 
+def wait_for_referrals(bootstrap: str, topic: str, referral_ids: set[str], timeout: float = 120.0) -> list[Message]:
+    """Poll the topic until a record of every one of these referrals is there, or the timeout passes; return
+    every record of theirs (repeats included)."""
+    return wait_for(
+        bootstrap,
+        topic,
+        lambda m: m.value.get("referral_id") in referral_ids,
+        len(referral_ids),
+        timeout=timeout,
+        distinct=lambda m: m.value["referral_id"],
+    )
+
+
 def end_offsets_total(bootstrap: str, topic: str) -> int:
     """How many records the topic has ever had (cheap: no records are read)."""
-    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         return sum(consumer.end_offsets(partitions).values())
