@@ -11,7 +11,10 @@ have given them, so the due indexes see them as the worker's own.
 
 For each COUNT, on a fresh broker: the hub started with an empty data directory (everything restored from the
 changelogs, as on a new machine), then ``kill -9`` and a restart (RocksDB: only the changelogs' tail), and — for
-COUNT ≤ ``REFHUB_BENCH_MEMORY_MAX`` (100000) — the same with the memory store. Restored means /healthz answers
+COUNT ≤ ``REFHUB_BENCH_MEMORY_MAX`` (100000) — the same with the memory store. Above ``REFHUB_BENCH_RESTORE_MAX``
+(100000) the first start finds the data directory a restore would have left (written by :func:`prebuild`): a
+million states restored through Faust take longer than ``REFHUB_BENCH_START_TIMEOUT`` (900 s) on a loaded
+2-core machine, and the restore's cost per record is measured at 100k. Restored means /healthz answers
 200 (it waits for table recovery). RSS is VmRSS once healthy and once the due indexes were rebuilt from the
 tables (the first timer tick after recovery walks every row), VmHWM the peak. Prints one JSON document.
 Not a test: timings on a shared 2-core machine are noisy.
