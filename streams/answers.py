@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
-from processors import audit
+from processors import audit, retention
 from processors.dead_letters import NOTHING_SEALED, dead_letter
 from processors.erasure import referrals
 from processors.ledger import LedgerEntry, UpdateRefused, plan_update
@@ -51,6 +51,8 @@ async def apply_one(hub: Hub, update: dict[str, Any]) -> None:
     try:
         if entry is None or referrals.is_erased(entry):
             raise UpdateRefused("UNKNOWN_REFERRAL", f"查無轉介編號 {referral_id}。")
+        if retention.is_retired(entry):
+            raise UpdateRefused("RETIRED", retention.answer_refusal(entry))
         plan = plan_update(update, entry)
     except UpdateRefused as refused:
         log.warning("answer %s on %s refused: %s", update["event_id"], referral_id, refused.code)

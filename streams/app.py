@@ -15,7 +15,7 @@ from processors.journeys.policy import JourneyPolicy
 from processors.sla import referral_clocks
 from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import load_policy
-from streams import answers, codecs, erasure, gauges, router, sla
+from streams import answers, codecs, erasure, gauges, retention, router, sla, tables
 from streams import journeys as journey_agents
 from streams import lectures as lecture_agents
 from streams.access.cursors import CursorSeal
@@ -74,7 +74,7 @@ def create_hub(settings: Settings) -> Hub:
         broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
         broker_credentials=kafka_security.faust_credentials(),
         datadir=str(settings.data_dir / "faust"),
-        store="memory://",
+        store=tables.store_url(settings),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         topic_allow_declare=True,
@@ -166,6 +166,7 @@ def create_hub(settings: Settings) -> Hub:
         erasure_orders=erasure_orders,
         clock_index=OwnedDueIndex(REFERRAL_EVENTS.name, settings.partitions, referral_clocks.next_instant),
         journey_index=OwnedDueIndex(JOURNEY_STEPS.name, settings.partitions, journey_logic.next_instant),
+        retire_index=retention.retire_index(settings),
         policy=policy,
         journey_policy=JourneyPolicy.from_mapping(policy.journey),
         calendar=WorkingCalendar(_dates(settings.calendar_days_off), _dates(settings.calendar_workdays)),
@@ -186,6 +187,8 @@ def create_hub(settings: Settings) -> Hub:
         peer_client=peer_client,
         peer_tables=peer_tables,
     )
+
+    ledger.watchers.append(hub.retire_index.schedule)
 
     async def run_vault() -> None:
         await hub.vault.run()
@@ -219,15 +222,7 @@ def create_hub(settings: Settings) -> Hub:
 
 
 def _table(app: faust.App, settings: Settings, name: str) -> Any:
-    return app.Table(
-        name,
-        default=None,
-        partitions=settings.partitions,
-        # JSON keys: faust-streaming 0.15.3 decodes changelog keys with JSON during recovery whatever the
-        # table's schema says, so a "raw" key would make every restart fail to restore the table.
-        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
-        help=TABLES[name],
-    )
+    return tables.declare(app, settings, name, help=TABLES[name])
 
 
 def _dates(text: str) -> list[date]:

@@ -9,6 +9,7 @@ leader's partitions).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +40,8 @@ class OwnedDueIndex:
         self._index = DueIndex()
         self._owned: frozenset[int] | None = None
         self._generation: int | None = None
+        self._written_meanwhile: dict[str, Any] | None = None
+        """While a stepwise rebuild runs: the keys written since it began (their value now), applied after it."""
 
     @property
     def owned(self) -> frozenset[int]:
@@ -53,12 +56,37 @@ class OwnedDueIndex:
         self._owned = owned
         self._generation = generation
         for key, value in items:
-            if value is not None and partition_of(key, self.partitions) in owned:
-                self._index.schedule(key, self._next_instant(value))
+            self._take(self._index, owned, key, value)
         return len(self._index)
+
+    def _take(self, index: DueIndex, owned: frozenset[int], key: str, value: Any) -> None:
+        if value is not None and partition_of(key, self.partitions) in owned:
+            index.schedule(key, self._next_instant(value))
+
+    async def rebuild_stepwise(
+        self, owned: frozenset[int], items: Iterable[tuple[str, Any]], generation: int = 0, step: int = 500
+    ) -> int:
+        """:meth:`rebuild`, yielding to the event loop every ``step`` keys: on RocksDB every value is decoded
+        as it is read, and a table of a million rows would otherwise hold the loop (and the consumer's
+        heartbeats) for longer than the broker's session timeout. Writes made meanwhile are kept."""
+        fresh = DueIndex()
+        self._written_meanwhile = {}
+        try:
+            for count, (key, value) in enumerate(items, start=1):
+                self._take(fresh, owned, key, value)
+                if count % step == 0:
+                    await asyncio.sleep(0)
+            for key, value in self._written_meanwhile.items():
+                fresh.schedule(key, self._next_instant(value) if value is not None else None)
+        finally:
+            self._written_meanwhile = None
+        self._index, self._owned, self._generation = fresh, owned, generation
+        return len(fresh)
 
     def schedule(self, key: str, value: Any) -> None:
         """Called after every write of ``key``: its next instant replaces the old one."""
+        if self._written_meanwhile is not None:
+            self._written_meanwhile[key] = value
         self._index.schedule(key, self._next_instant(value) if value is not None else None)
 
     def schedule_after_check(self, key: str, value: Any, now: datetime) -> None:
@@ -66,6 +94,12 @@ class OwnedDueIndex:
         changed nothing must not be nudged again every tick, nor forgotten until the next rebuild."""
         at = self._next_instant(value) if value is not None else None
         self._index.schedule(key, None if at is None else max(at, now + RECHECK_AFTER))
+
+    def postpone(self, key: str, at: datetime) -> None:
+        """Look at ``key`` again at ``at``, whatever its value says (it is due, but something else holds it)."""
+        if self._written_meanwhile is not None:
+            self._written_meanwhile.pop(key, None)
+        self._index.schedule(key, at)
 
     def due(self, now: datetime) -> list[str]:
         return self._index.due(now)

@@ -57,6 +57,8 @@ class Hub:
     """erasure-orders: lookup key → the erasure orders (塗銷) handled for that person."""
     clock_index: OwnedDueIndex
     journey_index: OwnedDueIndex
+    retire_index: OwnedDueIndex
+    """Closed referrals of this worker's partitions, by when they leave the tables (streams/retention.py)."""
     policy: SlaPolicy
     journey_policy: JourneyPolicy
     calendar: WorkingCalendar

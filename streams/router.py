@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
-from processors import audit
+from processors import audit, retention
 from processors.dead_letters import dead_letter
 from processors.erasure import referrals
 from processors.ledger import plan_routing
@@ -53,6 +53,11 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> None:
     if referrals.is_erased(entry):
         log.info("referral %s was erased under a court order: not routed again", referral_id)
         return
+    if retention.is_retired(entry):
+        if not retention.routes_again(entry, event):
+            log.info("referral %s v%s was closed and retired: not routed again", referral_id, event["version"])
+            return
+        entry = None  # a newer version the gateway took just before the referral was retired: routed afresh
     if await _subject_erased(hub, event["subject_id"]):
         # In flight when the order came: the order covers it, and nothing of it is routed.
         hub.ledger[referral_id] = referrals.erased_marker(referral_id, event["received_at"], None, "")

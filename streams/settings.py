@@ -77,6 +77,22 @@ class Settings(BaseSettings):
     ``http://{web_host}:{web_port}``; set it when web_host is a bind address such as 0.0.0.0 (a Kubernetes pod:
     its own DNS name under the headless Service, e.g. ``http://refhub-worker-0.refhub-workers:8080``)."""
     data_dir: Path = LOCAL_STATE / "hub"
+    """This process's own state: its tables' RocksDB files (``faust/``) and the movable clock's offset."""
+    table_store: Literal["rocksdb", "memory"] = "rocksdb"
+    """Where the tables keep their rows: RocksDB files under ``data_dir`` (a restart reads only the changelogs'
+    tail; memory stays flat as referrals accumulate) or memory (a restart replays every changelog)."""
+    rocksdb_block_cache_mb: int = 64
+    """One block cache for every table partition of the process (data, index and filter blocks, memtables)."""
+    rocksdb_memtable_mb: int = 32
+    """The memtables' share of that cache, all tables together: writes beyond it are flushed to disk."""
+    rocksdb_write_buffer_mb: int = 4
+    """One partition database's memtable size (two at most), within ``rocksdb_memtable_mb``."""
+    table_recovery_buffer_size: int = 1000
+    """Changelog records a restoring table applies to its store at once (Faust's recovery_buffer_size)."""
+    closed_retention_days: float = 30.0
+    """How long a closed referral (every destination in a terminal state) keeps its ledger entry and SLA clocks
+    after its last destination closed; then both leave the tables and a small retired marker stays (ids and
+    states, nothing about the person). Reports and KPIs read the event topics, which keep everything."""
     environment: Literal["local", "production"] = "local"
     """``local``: ``refhub run`` makes the secrets and the development credentials it lacks. ``production``: nothing
     secret is ever made — a start without its keys fails, and no development token exists."""

@@ -25,7 +25,7 @@ from processors.erasure import referrals
 from processors.ledger import LedgerEntry, plan_expiry
 from processors.sla import referral_clocks
 from processors.sla.referral_clocks import ClockPlan, ReferralClocks
-from streams import journeys, logs, metrics, outbox
+from streams import journeys, logs, metrics, outbox, retention, tables
 from streams.audit import output as audit_output
 from streams.due import OwnedDueIndex, owned_partitions
 from streams.outbox import Output
@@ -143,7 +143,7 @@ def register_clocks(hub: Hub) -> None:
 async def check_one(hub: Hub, referral_id: str) -> None:
     clocks = hub.clocks.get(referral_id)
     this = outbox.cause()
-    if clocks is None:
+    if retention.retire_if_due(hub, referral_id, clocks) or clocks is None:
         return
     promised = outbox.pending(clocks, this)
     if promised is not None:
@@ -213,19 +213,12 @@ async def nudge_due(hub: Hub) -> None:
     now = hub.clock.now()
     # A rebalance that revoked and gave back the same partitions still means keys changed elsewhere meanwhile.
     generation = int(app.consumer_generation_id or 0)
-    refresh(hub.clock_index, assigned, hub.clocks.items(), generation)
-    refresh(hub.journey_index, assigned, hub.journeys.items(), generation)
-    due_referrals = hub.clock_index.due(now)
-    try:
-        while due_referrals:
-            await hub.topics[SLA_CHECKS.name].send(
-                key=due_referrals[0].encode(),
-                value={"referral_id": due_referrals[0], "due_at": now, "requested_at": now},
-            )
-            due_referrals.pop(0)
-    finally:
-        for referral_id in due_referrals:  # not nudged (the send failed): looked at again next tick
-            hub.clock_index.schedule_after_check(referral_id, hub.clocks.get(referral_id), now)
+    await refresh(hub.clock_index, assigned, hub.clocks, generation)
+    await refresh(hub.retire_index, assigned, hub.ledger, generation)
+    await refresh(hub.journey_index, assigned, hub.journeys, generation)
+    # Clocks falling due and closed referrals past their retention: the owner looks at both on one check.
+    await _nudge_checks(hub, hub.clock_index, hub.clocks, now)
+    await _nudge_checks(hub, hub.retire_index, hub.ledger, now)
     due_subjects = hub.journey_index.due(now)
     try:
         while due_subjects:
@@ -236,8 +229,22 @@ async def nudge_due(hub: Hub) -> None:
             hub.journey_index.schedule_after_check(subject_id, hub.journeys.get(subject_id), now)
 
 
-def refresh(index: OwnedDueIndex, assigned: Iterable[Any], items: Iterable[tuple[str, Any]], generation: int) -> None:
+async def _nudge_checks(hub: Hub, index: OwnedDueIndex, table: Any, now: datetime) -> None:
+    due_referrals = index.due(now)
+    try:
+        while due_referrals:
+            await hub.topics[SLA_CHECKS.name].send(
+                key=due_referrals[0].encode(),
+                value={"referral_id": due_referrals[0], "due_at": now, "requested_at": now},
+            )
+            due_referrals.pop(0)
+    finally:
+        for referral_id in due_referrals:  # not nudged (the send failed): looked at again next tick
+            index.schedule_after_check(referral_id, table.get(referral_id), now)
+
+
+async def refresh(index: OwnedDueIndex, assigned: Iterable[Any], table: Any, generation: int) -> None:
     owned = owned_partitions(assigned, index.topic)
     if index.needs_rebuild(owned, generation):
-        count = index.rebuild(owned, items, generation)
+        count = await index.rebuild_stepwise(owned, tables.rows(table), generation)
         log.info("due index for %s rebuilt: partitions %s, %d keys waiting", index.topic, sorted(owned), count)

@@ -39,6 +39,7 @@ def handle(args: argparse.Namespace) -> int:
     from mode.utils.logging import level_number
     from prometheus_client import start_http_server
 
+    from streams import tables
     from streams.app import create_hub
     from streams.provisioning import create_topics
     from streams.secrets import MissingSecrets, SecretsError, load_secrets
@@ -52,6 +53,8 @@ def handle(args: argparse.Namespace) -> int:
     except SecretsError as error:
         return fail("MISSING_SECRETS" if isinstance(error, MissingSecrets) else "INVALID_SECRETS", str(error), 2)
     create_topics(settings)
+    if settings.table_store == "rocksdb" and (moved := tables.keep_for_cluster(settings, tables.cluster_id(settings))):
+        log.warning("table files of another Kafka cluster moved to %s", moved)
     if settings.environment == "local":
         ensure_dev_credentials(settings)
     hub = create_hub(settings)

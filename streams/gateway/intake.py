@@ -27,7 +27,7 @@ from adapters.base import (
     SubmissionRefused,
 )
 from adapters.validation.national_id import ids_in, mask_ids
-from processors import all_or_nothing, ids, intake, routing
+from processors import all_or_nothing, ids, intake, retention, routing
 from processors.dead_letters import dead_letter
 from processors.erasure.referrals import is_erased
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
@@ -371,6 +371,10 @@ class Intake:
         row = {"record": record.record_no, "referral_id": referral, "duplicate": False}
         if known is not None and known.digest == digest:
             return Accepted({**row, "duplicate": True}, self._earlier(known.written))
+        entry = self._ledger(referral)
+        if retention.is_retired(entry) and known is not None and known.version <= entry["version"]:
+            # Closed and archived: a re-send is still a duplicate (above), changed content is no amendment.
+            return _rejection(record.record_no, record.raw, "", "RETIRED", retention.amendment_refusal(entry))
         version = known.version + 1 if known else 1
         self._claimed.append((referral, self._pending.get(referral)))
         self._pending[referral] = KnownVersion(version, digest, self._writing)
@@ -440,6 +444,8 @@ class Intake:
                 "UNKNOWN_REFERRAL",
                 f"查無轉介編號 {record.referral_id}，請確認編號是否正確。",
             )
+        if retention.is_retired(entry):
+            return _rejection(record.record_no, record.raw, "referralId", "RETIRED", retention.answer_refusal(entry))
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         row = {"record": record.record_no, "referral_id": record.referral_id, "duplicate": False}
         answer = {

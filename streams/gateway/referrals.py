@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from processors import audit
+from processors import audit, retention
 from processors.erasure.referrals import is_erased
 from streams.gateway import peers, status_view, trail
 from streams.gateway.auth import Caller
@@ -29,8 +29,8 @@ async def get(hub: Hub, caller: Caller, request: web.Request, referral_id: str) 
     entry = hub.ledger.get(referral_id) if well_formed else None
     if entry is None or not caller.may_see(entry.get("source")):
         return refusal(404, "UNKNOWN_REFERRAL", "查無此轉介編號，或該轉介並非由貴單位轉出。")
-    if is_erased(entry):
-        view = status_view.erased(entry)
+    if is_erased(entry) or retention.is_retired(entry):
+        view = status_view.render(entry)
         entities = [audit.entity(referral_id, "REFERRAL")]
     else:
         # The person's gaps concern other agencies' referrals too: operators only (need to know).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from processors import retention
 from processors.erasure.referrals import MARK, is_erased
 from processors.journeys.journey import open_gaps
 from processors.ledger import LedgerEntry
@@ -16,6 +17,8 @@ def render(
 ) -> dict[str, Any]:
     if is_erased(entry):
         return erased(entry)
+    if retention.is_retired(entry):
+        return retired(entry)
     view: dict[str, Any] = {
         "referral_id": entry["referral_id"],
         "kind": entry["kind"],
@@ -49,5 +52,25 @@ def erased(marker: Mapping[str, Any]) -> dict[str, Any]:
         "erased_at": mark["at"],
         "legal_basis": mark["legal_basis"],
         "destinations": {destination: {"state": "ERASED"} for destination in marker["destinations"]},
+        "clocks": [],
+    }
+
+
+def retired(marker: Mapping[str, Any]) -> dict[str, Any]:
+    """A closed referral past its retention: how each destination closed, and when — its history and clocks
+    have left the hub's tables (they remain on the event topics)."""
+    mark = marker[retention.RETIRED]
+    return {
+        "referral_id": marker["referral_id"],
+        "kind": marker["kind"],
+        "source": marker["source"],
+        "version": marker["version"],
+        "retired": True,
+        "closed_at": mark["closed_at"],
+        "retired_at": mark["at"],
+        "destinations": {
+            destination: {"state": held["state"], "assignment_id": held["assignment_id"]}
+            for destination, held in marker["destinations"].items()
+        },
         "clocks": [],
     }

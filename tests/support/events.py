@@ -51,3 +51,15 @@ def event(record: InboundReferral | None = None, *, version: int = 1) -> dict[st
         digest=intake.content_digest(SECRET, "POLICE", record),
         personal=envelopes.seal_json(key, "S-1", intake.personal_fields(record)),
     )
+
+
+def answer(referral_id: str, partner: str, state: str, at: datetime, reason: str | None = None) -> dict[str, Any]:
+    """A partner's answer as the answers agent takes it (one event id per partner and state)."""
+    return {
+        "event_id": f"U-{partner}-{state}",
+        "referral_id": referral_id,
+        "partner": partner,
+        "state": state,
+        "reason_code": reason,
+        "at": at,
+    }

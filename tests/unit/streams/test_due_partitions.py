@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -76,3 +77,39 @@ def test_a_check_that_changed_nothing_is_neither_forgotten_nor_repeated_every_ti
     assert index.due(now + RECHECK_AFTER) == ["R-past"]
     assert index.due(T0 + timedelta(minutes=30)) == ["R-later"]
     assert len(index) == 0
+
+
+def test_a_stepwise_rebuild_yields_to_the_loop_and_keeps_the_writes_made_meanwhile() -> None:
+    index = OwnedDueIndex("referrals.events", 3, _due_at)
+    everything = frozenset({0, 1, 2})
+    rows = [(f"R-{n:04d}", n) for n in range(50)]
+    turns: list[int] = []
+
+    async def writer() -> None:
+        while len(turns) < 3:
+            turns.append(len(turns))
+            if len(turns) == 2:  # mid-rebuild: one key re-opened, one dropped, one new
+                index.schedule("R-0001", 500)
+                index.schedule("R-0002", None)
+                index.schedule("R-9999", 7)
+            await asyncio.sleep(0)
+
+    async def both() -> int:
+        task = asyncio.create_task(writer())
+        waiting = await index.rebuild_stepwise(everything, rows, step=10)
+        await task
+        return waiting
+
+    assert asyncio.run(both()) == 50
+    assert len(turns) == 3, "the rebuild gave the loop a turn between steps"
+    due = index.due(T0 + timedelta(minutes=100))
+    assert "R-0001" not in due and "R-0002" not in due and "R-9999" in due
+    assert index.due(T0 + timedelta(minutes=500)) == ["R-0001"]
+
+
+def test_postpone_looks_at_a_key_again_later_whatever_its_value_says() -> None:
+    index = OwnedDueIndex("referrals.events", 3, _due_at)
+    index.rebuild(frozenset({0, 1, 2}), [("R-a", 0)])
+    index.postpone("R-a", T0 + timedelta(days=1))
+    assert index.due(T0 + timedelta(hours=23)) == []
+    assert index.due(T0 + timedelta(days=1)) == ["R-a"]
