@@ -12,7 +12,6 @@ reported too, and so is the partner's side: post → 202. The hub's partners' ra
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import statistics
 import time
@@ -71,7 +70,6 @@ def measure(hub: HubProcess, rate: float, seconds: float, rng: random.Random) ->
     """Post ``rate`` submissions a second for ``seconds`` seconds to a running hub; the latencies they saw."""
     count = round(rate * seconds)
     bodies = [police.to_csv([police.child_protection_row(ref, police.person(rng))]) for ref in police.fresh_refs(count)]
-    load_before = os.getloadavg()[0]
     began = time.monotonic()
     receipts, answered, failures = asyncio.run(_post_steadily(hub, bodies, rate))
     posting = time.monotonic() - began
@@ -102,5 +100,4 @@ def measure(hub: HubProcess, rate: float, seconds: float, rng: random.Random) ->
         "receipt_to_assignment": _quantiles(to_record),
         "receipt_to_routed_stamp": _quantiles(to_routed),
         "post_to_receipt": _quantiles(answered),
-        "load_average_1m_before": round(load_before, 2),
     }
