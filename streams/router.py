@@ -5,7 +5,7 @@ flushed before any assignment is sent, so a redelivery after a crash re-sends by
 What a poll returns is routed as a batch (streams/batches.py): every referral of it is planned and its tables
 written, the changelog is flushed once, then every record is sent without waiting for each, and the batch
 waits for their delivery once before Faust may commit its offsets. A referral that comes twice in a batch
-starts a new run at its second message (processors/batches.py), so order and the delivery rule hold.
+starts a new run at its second message (processors/batch_runs.py), so order and the delivery rule hold.
 ``concurrency=1``: a higher concurrency can commit past unprocessed messages (faust-streaming #606).
 """
 
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from faust import Stream
 from faust.types import StreamT
 
-from processors import audit, batches
+from processors import audit, batch_runs
 from processors.dead_letters import dead_letter
 from processors.erasure import referrals
 from processors.ledger import plan_routing
@@ -53,7 +53,7 @@ def register_router(hub: Hub) -> None:
 async def route_batch(hub: Hub, events: Sequence[Any]) -> None:
     """Route a poll's referrals (Faust events, in order): tables, one flush per run, then every record."""
     deliveries = Deliveries(hub.app.producer, hub.topics)
-    for run in batches.runs([event.value["referral_id"] for event in events]):
+    for run in batch_runs.runs([event.value["referral_id"] for event in events]):
         routed: list[Routed] = []
         for index in run:
             with current(events[index]):

@@ -1,4 +1,4 @@
-"""Cutting a batch into runs without a repeated key (processors/batches.py)."""
+"""Cutting a batch into runs without a repeated key (processors/batch_runs.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from processors.batches import runs
+from processors.batch_runs import runs
 
 
 def test_distinct_keys_are_one_run() -> None:
