@@ -161,6 +161,9 @@ class ParseResult:
     rejected: list[RecordRejection]
     context: bytes = b""
     """Bytes a single record needs to be parsed again on its own (e.g. a CSV header line), kept for replay."""
+    atomic: bool = False
+    """All or nothing (a FHIR ``transaction`` Bundle): one refused record, here or at the gateway, refuses every
+    record of the submission, and the whole body is kept as one dead letter."""
 
 
 class SubmissionRefused(Exception):

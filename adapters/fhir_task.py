@@ -6,6 +6,17 @@ with system :data:`REFERRAL_IDENTIFIER_SYSTEM`; the hospital answers by posting 
 transaction or collection whose entries' resources are Tasks (each entry is a record), or — like every JSON
 partner — a JSON array of Tasks.
 
+Bundles are taken as FHIR R4 defines them (Bundle invariants bdl-3 and bdl-4, and the RESTful API's batch and
+transaction rules):
+
+* ``batch`` and ``transaction``: every entry says what it does in ``entry.request`` (bdl-3), and a Task is carried
+  by ``PUT`` (update, ``Task/{id}``) or ``POST`` (``Task``); no entry carries a ``response`` (bdl-4). A ``batch``
+  entry that breaks this is refused alone, like any bad record, and the rest go on.
+* ``transaction`` is all or nothing: one refused entry — for any reason, here or at the gateway (an answer the
+  lifecycle cannot take) — refuses the whole Bundle, nothing of it is applied, and the partner is told which
+  entries to fix (:attr:`ParseResult.atomic`, carried out by the gateway's intake).
+* ``collection``: a set of resources, so an entry has neither ``request`` nor ``response`` (bdl-3, bdl-4).
+
 ``Task.status`` maps onto the lifecycle (:data:`STATES`); the FHIR states with no place in a referral's life
 (draft, requested, ready, on-hold, failed, entered-in-error) are refused, because guessing would move a
 referral where nobody sent it. For ``rejected``, ``Task.statusReason.coding[].code`` should carry one of the
@@ -16,7 +27,8 @@ the update; ``Task.note[].text`` travels sealed as ``note``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Final
 
@@ -70,6 +82,11 @@ STATES: Final[Mapping[str, str]] = {
 """FHIR ``Task.status`` → the hub's lifecycle state."""
 UNSUPPORTED_STATES: Final = frozenset({"draft", "requested", "ready", "on-hold", "failed", "entered-in-error"})
 BUNDLE_TYPES: Final = frozenset({"batch", "transaction", "collection"})
+REQUESTING_TYPES: Final = frozenset({"batch", "transaction"})
+"""Bundle types whose every entry must have ``entry.request`` (bdl-3); in the others it is prohibited."""
+TASK_METHODS: Final = frozenset({"PUT", "POST"})
+"""The ``entry.request.method`` that carry a Task whose state the hub reads; GET, HEAD, DELETE and PATCH do not."""
+ENTRY_PREFIX: Final = "Bundle.entry."
 PREFIX: Final = "Task."
 """Rejections name fields by their FHIR path, as the hospital's interface engineer reads them."""
 
@@ -194,8 +211,61 @@ def _status_update(message: Message) -> InboundStatusUpdate:
 # --- the body: a Task, a Bundle of Tasks, or an array of Tasks -------------------------------------------------
 
 
-def _bundle_entries(text: str, bundle: Span) -> list[Message]:
-    """Each entry's resource as a record, with the resource's own bytes (entries without one stay records)."""
+def _request_problem(bundle_type: str, entry: Mapping[str, Any], where: str) -> MessageRejected | None:
+    """What an entry's ``request`` / ``response`` breaks of FHIR R4's bdl-3 and bdl-4, if anything."""
+    if "response" in entry:
+        return MessageRejected(
+            ENTRY_PREFIX + "response",
+            "RESPONSE_NOT_ALLOWED",
+            f"{where}含 entry.response：response 只用於伺服器回應的 Bundle（batch-response、transaction-response，"
+            f"FHIR R4 bdl-4），{bundle_type} 類型的 Bundle 不可有，請刪除。",
+        )
+    request = entry.get("request")
+    if bundle_type not in REQUESTING_TYPES:
+        if request is None:
+            return None
+        return MessageRejected(
+            ENTRY_PREFIX + "request",
+            "REQUEST_NOT_ALLOWED",
+            f"{where}含 entry.request：collection 類型的 Bundle 不可有 request（FHIR R4 bdl-3）；"
+            "要以 PUT 回報 Task 狀態，請改用 batch 或 transaction 類型的 Bundle。",
+        )
+    hint = '例如 "request": {"method": "PUT", "url": "Task/<Task.id>"}'
+    if request is None:
+        return MessageRejected(
+            ENTRY_PREFIX + "request",
+            "MISSING_REQUEST",
+            f"{where}缺少 entry.request：{bundle_type} 類型的 Bundle 每一筆都必須以 request 說明操作"
+            f"（FHIR R4 bdl-3），{hint}。",
+        )
+    method = request.get("method") if isinstance(request, dict) else None
+    if not isinstance(method, str) or method not in TASK_METHODS:
+        shown = quote(method) if isinstance(method, str) else "未填或格式不符"
+        return MessageRejected(
+            ENTRY_PREFIX + "request.method",
+            "UNSUPPORTED_REQUEST",
+            f"{where}的 entry.request.method 為{shown}：回報 Task 狀態只受理 PUT（或 POST），{hint}。",
+        )
+    url = request.get("url") if isinstance(request, dict) else None
+    if not isinstance(url, str) or not _names_task(url):
+        shown = quote(url) if isinstance(url, str) else "未填"
+        return MessageRejected(
+            ENTRY_PREFIX + "request.url",
+            "UNSUPPORTED_REQUEST",
+            f"{where}的 entry.request.url 為{shown}，應指向 Task，{hint}。",
+        )
+    return None
+
+
+def _names_task(url: str) -> bool:
+    """``Task``, ``Task/123``, ``Task?identifier=…`` or an absolute ``…/Task/123``: the request is about a Task."""
+    segments = url.split("?", 1)[0].rstrip("/").split("/")
+    return segments[-1] == "Task" or (len(segments) > 1 and segments[-2] == "Task" and bool(segments[-1]))
+
+
+def _bundle_entries(text: str, bundle: Span) -> tuple[str, list[Message], dict[int, MessageRejected]]:
+    """The Bundle's type and each entry's resource as a record, with the resource's own bytes (entries without
+    one stay records), and what each entry's request breaks (record number → its rejection)."""
     members, _ = object_members(text, bundle.start)
     bundle_type = members["type"].value if "type" in members else None
     if not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES:
@@ -211,24 +281,44 @@ def _bundle_entries(text: str, bundle: Span) -> list[Message]:
             "EMPTY_SUBMISSION", "Bundle.entry 沒有任何 Task，請將要回報的 Task 放在 entry[].resource 中。"
         )
     messages = []
+    problems: dict[int, MessageRejected] = {}
     for record_no, item in enumerate(array_items(text, entry.start)[0], start=1):
         span = item
         if isinstance(item.value, dict) and "resource" in item.value:
             span = object_members(text, item.start)[0]["resource"]
         resource = span.value if span is not item else None
         messages.append(Message(record_no, resource, text[span.start : span.end].encode("utf-8")))
-    return messages
+        if isinstance(item.value, dict):
+            where = record_label(record_no, "identifier", _best_effort_referral_id(resource))
+            problem = _request_problem(bundle_type, item.value, where)
+            if problem is not None:
+                problems[record_no] = problem
+    return bundle_type, messages, problems
 
 
-def _messages(body: bytes) -> list[Message]:
+def _entry(problems: Mapping[int, MessageRejected]) -> Callable[[Message], InboundStatusUpdate]:
+    def parse_one(message: Message) -> InboundStatusUpdate:
+        # A resource that is no Task is told so first: the request naming something else follows from that.
+        problem = problems.get(message.record_no)
+        if problem is not None and isinstance(message.value, dict) and message.value.get("resourceType") == "Task":
+            raise problem
+        return _status_update(message)
+
+    return parse_one
+
+
+def _parse(body: bytes) -> ParseResult:
     text = decode_body(body)
     spans = read_spans(text)
     if len(spans) == 1 and isinstance(spans[0].value, dict) and spans[0].value.get("resourceType") == "Bundle":
-        return _bundle_entries(text, spans[0])
-    return [
+        bundle_type, messages, problems = _bundle_entries(text, spans[0])
+        result = collect(messages, _entry(problems))
+        return replace(result, atomic=bundle_type == "transaction")
+    messages = [
         Message(record_no, span.value, text[span.start : span.end].encode("utf-8"))
         for record_no, span in enumerate(spans, start=1)
     ]
+    return collect(messages, _status_update)
 
 
 class FhirTaskAdapter:
@@ -238,7 +328,7 @@ class FhirTaskAdapter:
     content_types: frozenset[str] = frozenset({"application/fhir+json", "application/json"})
 
     def parse(self, body: bytes, partner: str, received_at: datetime) -> ParseResult:
-        return collect(_messages(body), _status_update)
+        return _parse(body)
 
 
 ADAPTER: InboundAdapter = FhirTaskAdapter()

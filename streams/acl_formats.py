@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from streams.acls import Grant, PatternType, Rule
 
-STRIMZI_API = "kafka.strimzi.io/v1beta2"
+STRIMZI_API = "kafka.strimzi.io/v1"
+"""Strimzi's v1 API: served since Strimzi 0.49, the only one from Strimzi 1.0 on (deploy/k8s is checked against it)."""
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 

@@ -18,7 +18,7 @@ from processors.dead_letters import NOTHING_SEALED, dead_letter
 from processors.erasure import referrals
 from processors.ledger import LedgerEntry, UpdateRefused, plan_update
 from processors.lifecycle import TERMINAL, State
-from streams import disclosure, journeys, metrics, outbox, sla
+from streams import disclosure, journeys, logs, metrics, outbox, sla
 from streams.audit import output as audit_output
 from streams.outbox import Output
 from streams.statuses import status_outputs
@@ -41,7 +41,8 @@ def register_answers(hub: Hub) -> None:
     @hub.app.agent(hub.topics[REFERRAL_UPDATES.name], name="apply-answers", concurrency=1)
     async def apply_answers(stream: StreamT[Any]) -> None:
         async for update in stream:
-            await apply_one(hub, update)
+            with logs.for_event(update):
+                await apply_one(hub, update)
 
 
 async def apply_one(hub: Hub, update: dict[str, Any]) -> None:

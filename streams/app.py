@@ -17,10 +17,11 @@ from processors.sla.calendar import WorkingCalendar
 from processors.sla.policy import load_policy
 from streams import answers, codecs, erasure, gauges, router, sla
 from streams import journeys as journey_agents
+from streams import lectures as lecture_agents
 from streams.access.cursors import CursorSeal
 from streams.access.follower import CredentialFollower
 from streams.access.store import CredentialStore
-from streams.access.tls import server_ssl_context
+from streams.access.tls import peer_ssl_context, server_ssl_context
 from streams.audit import Auditor
 from streams.clock import HubClock
 from streams.due import OwnedDueIndex
@@ -32,7 +33,13 @@ from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
 from streams.hub import Hub
 from streams.kafka_client import KafkaSecurity
+from streams.peers.client import PeerClient
+from streams.peers.intake import HubPeers
+from streams.peers.ownership import Ownership
+from streams.peers.seal import PeerSeal
+from streams.peers.tables import PeerTables
 from streams.recovery import HubTableManager
+from streams.reports.source import ReportReader
 from streams.secrets import load_secrets
 from streams.settings import Settings
 from streams.topology import (
@@ -60,6 +67,8 @@ def create_hub(settings: Settings) -> Hub:
     codecs.register_all()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     kafka_security = KafkaSecurity.from_settings(settings)
+    # Faust's own default (web_host:web_port) unless the worker is reached by another name than it binds.
+    advertised: dict[str, Any] = {"canonical_url": settings.canonical_url} if settings.canonical_url else {}
     app = faust.App(
         APP_ID,
         broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
@@ -76,6 +85,7 @@ def create_hub(settings: Settings) -> Hub:
         web_host=settings.web_host,
         web_bind=settings.web_host,
         web_port=settings.web_port,
+        **advertised,
         web_ssl_context=server_ssl_context(settings),
         web_tables_enabled=False,  # the built-in /table endpoint would serve ledger entries to anyone
         web_application_options={
@@ -84,6 +94,8 @@ def create_hub(settings: Settings) -> Hub:
             "handler_args": {"keepalive_timeout": settings.keepalive_timeout_seconds},
         },
         producer_acks=-1,
+        # A takeover restores from a standby copy kept warm on another worker, not from the whole changelog.
+        table_standby_replicas=settings.standby_replicas,
         TableManager=HubTableManager,
         producer_max_request_size=4 * settings.max_body_bytes,
     )
@@ -111,6 +123,9 @@ def create_hub(settings: Settings) -> Hub:
         return ledger.get(referral_id)
 
     vault = KeyVault(secrets, settings.bootstrap_servers, publish_raw, kafka_security.aiokafka_options())
+    ownership = Ownership(app, settings.partitions)
+    peer_seal = PeerSeal(secrets.peer_key)
+    peer_client = PeerClient(peer_seal, ssl=peer_ssl_context(settings))
     intake = Intake(
         vault,
         send,
@@ -128,7 +143,9 @@ def create_hub(settings: Settings) -> Hub:
         now=clock.now,
         max_record_bytes=settings.max_record_bytes,
         referral_key=secrets.referral_id_key,
+        peers=HubPeers(ownership, peer_client, vault, secrets.lookup_key, lambda: int(app.consumer_generation_id or 0)),
     )
+    peer_tables = PeerTables(ownership, peer_client, app.tables)
     reader = TopicReader(settings.bootstrap_servers, kafka_security.aiokafka_options())
     credentials = CredentialStore()
     hub = Hub(
@@ -158,9 +175,16 @@ def create_hub(settings: Settings) -> Hub:
         reader=reader,
         cursors=CursorSeal(secrets.cursor_key),
         replayer=Replayer(reader, vault, intake),
-        reports=ProgressReports(reader, vault, lambda: list(ledger.values())),
+        reports=ProgressReports(
+            reader, vault, lambda partner: peer_tables.scan("referral-ledger", {"source": partner})
+        ),
         auditor=Auditor(send),
+        kpi_reader=ReportReader(settings.bootstrap_servers, kafka_security.aiokafka_options()),
         send=send,
+        ownership=ownership,
+        peer_seal=peer_seal,
+        peer_client=peer_client,
+        peer_tables=peer_tables,
     )
 
     async def run_vault() -> None:
@@ -176,13 +200,20 @@ def create_hub(settings: Settings) -> Hub:
     # Faust's sensor, without the /metrics page setup_prometheus_sensors would add to the partners' port:
     # metrics are served on the operators' port (streams/cli/run.py).
     app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(REGISTRY, "faust"))
-    REGISTRY.register(gauges.TableGauges(lambda: list(ledger.values()), lambda: list(journeys.values())))
+    # Own partitions only: a standby copy of another worker's rows would be counted twice in Prometheus' sum.
+    REGISTRY.register(
+        gauges.TableGauges(
+            lambda: [v for _, v in ownership.owned_items("referral-ledger")],
+            lambda: [v for _, v in ownership.owned_items("journeys")],
+        )
+    )
 
     router.register_router(hub)
     answers.register_answers(hub)
     sla.register_clocks(hub)
     journey_agents.register_journeys(hub)
     erasure.register_erasure(hub)
+    lecture_agents.register_lectures(hub)
     views.register(hub)
     return hub
 

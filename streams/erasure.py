@@ -20,7 +20,7 @@ from faust.types import StreamT
 
 from processors import audit
 from processors.erasure import orders, referrals, subjects
-from streams import metrics, outbox
+from streams import logs, metrics, outbox
 from streams.audit import output as audit_output
 from streams.outbox import Output
 from streams.statuses import status_outputs
@@ -47,22 +47,26 @@ def register_erasure(hub: Hub) -> None:
     @app.agent(hub.topics[ERASURE_ORDERS.name], name="erase-orders", concurrency=1)
     async def erase_orders(stream: StreamT[Any]) -> None:
         async for order in stream:
-            await order_one(hub, order)
+            with logs.for_event(order):
+                await order_one(hub, order)
 
     @app.agent(hub.topics[ERASURE_SUBJECTS.name], name="erase-subjects", concurrency=1)
     async def erase_subjects(stream: StreamT[Any]) -> None:
         async for order in stream:
-            await subject_one(hub, order)
+            with logs.for_event(order):
+                await subject_one(hub, order)
 
     @app.agent(hub.topics[ERASURE_STEPS.name], name="erase-referrals", concurrency=1)
     async def erase_referrals(stream: StreamT[Any]) -> None:
         async for step in stream:
-            await referral_one(hub, step)
+            with logs.for_event(step):
+                await referral_one(hub, step)
 
     @app.agent(hub.topics[ERASURE_PROGRESS.name], name="complete-erasures", concurrency=1)
     async def complete_erasures(stream: StreamT[Any]) -> None:
         async for progress in stream:
-            await progress_one(hub, progress)
+            with logs.for_event(progress):
+                await progress_one(hub, progress)
 
 
 # -- hop 1: the person's keys ------------------------------------------------------------------------------
@@ -150,7 +154,13 @@ async def subject_one(hub: Hub, order: Mapping[str, Any]) -> None:
     subject_id = order["subject_id"]
     journey = hub.journeys.get(subject_id)
     plan = subjects.plan_subject(order, hub.subject_index.get(subject_id), journey is not None, hub.clock.now())
-    await _subject_writes(hub, subject_id, plan, erase_journey=plan.erase_journey and journey is not None)
+    lectures_held = hub.lectures.get(subject_id) is not None
+    if lectures_held:
+        # Kept on the person's own partition (streams/lectures.py): this hop holds the whole list.
+        del hub.lectures[subject_id]
+    await _subject_writes(
+        hub, subject_id, plan, erase_journey=plan.erase_journey and journey is not None, written=lectures_held
+    )
     outputs: list[Output] = [(ERASURE_STEPS.name, step["referral_id"], step) for step in plan.steps]
     if plan.answer is not None:
         outputs += answer_outputs(plan.answer, fresh=plan.value is not None, subject_id=subject_id)
@@ -173,14 +183,16 @@ async def subject_one(hub: Hub, order: Mapping[str, Any]) -> None:
     await outbox.send(hub.topics, outputs)
 
 
-async def _subject_writes(hub: Hub, subject_id: str, plan: subjects.SubjectPlan, *, erase_journey: bool) -> None:
+async def _subject_writes(
+    hub: Hub, subject_id: str, plan: subjects.SubjectPlan, *, erase_journey: bool, written: bool = False
+) -> None:
     if plan.value is not None:
         hub.subject_index[subject_id] = plan.value
     if erase_journey:
         # No BREACH or gap can fire for the person: the journey and its due instant go together.
         del hub.journeys[subject_id]
         hub.journey_index.schedule(subject_id, None)
-    if plan.value is not None or erase_journey:
+    if plan.value is not None or erase_journey or written:
         await hub.app.producer.flush()
 
 
@@ -204,8 +216,6 @@ async def referral_one(hub: Hub, step: Mapping[str, Any]) -> None:
     if clocks is not None:
         del hub.clocks[referral_id]
         hub.clock_index.schedule(referral_id, None)
-    if plan.marker.get("kind") == "LECTURE":
-        _drop_lecture_notices(hub, step["subject_id"])
     await hub.app.producer.flush()
     outputs = status_outputs(plan.statuses)
     for notice in plan.notices:
@@ -234,15 +244,6 @@ async def referral_one(hub: Hub, step: Mapping[str, Any]) -> None:
     if not plan.repeat:
         metrics.ERASED_REFERRALS.inc()
     await outbox.send(hub.topics, outputs)
-
-
-def _drop_lecture_notices(hub: Hub, subject_id: str) -> None:
-    """The lecture-notices table is keyed by subject but written in the context of each lecture referral, so
-    its changelog holds the person's row on every partition one of their lecture notices came through. Each
-    lecture referral's erasure therefore writes a tombstone on its own partition, whether or not this process
-    still has the row in memory (a row absent here can still wait in this partition's changelog)."""
-    hub.lectures[subject_id] = []
-    del hub.lectures[subject_id]
 
 
 # -- hop 4: the court's answer -----------------------------------------------------------------------------

@@ -22,6 +22,11 @@ from streams.gateway.outbox import Outbox
 from streams.gateway.reader import TopicReader
 from streams.gateway.replay import Replayer
 from streams.gateway.reports import ProgressReports
+from streams.peers.client import PeerClient
+from streams.peers.ownership import Ownership
+from streams.peers.seal import PeerSeal
+from streams.peers.tables import PeerTables
+from streams.reports.source import ReportReader
 from streams.secrets import HubSecrets
 from streams.settings import Settings
 from streams.vault import KeyVault
@@ -65,5 +70,13 @@ class Hub:
     replayer: Replayer
     reports: ProgressReports
     auditor: Auditor
+    kpi_reader: ReportReader
+    """Reads the topics for the KPI report (its own consumer: a report never holds up a partner's pull)."""
     send: Callable[[str, bytes, Any], Awaitable[None]]
     """Send and wait for the broker's acknowledgement."""
+    ownership: Ownership
+    """Which worker owns a table key (streams/peers)."""
+    peer_seal: PeerSeal
+    peer_client: PeerClient
+    peer_tables: PeerTables
+    """A key's row read from whichever worker owns it."""

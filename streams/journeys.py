@@ -20,7 +20,7 @@ from faust.types import StreamT
 from processors.dead_letters import NOTHING_SEALED, dead_letter
 from processors.erasure import subjects
 from processors.journeys import journey as journey_logic
-from streams import erasure, metrics, outbox
+from streams import erasure, logs, metrics, outbox
 from streams.outbox import Output
 from streams.topology import CONTACTS, DEAD_LETTERS, JOURNEY_STEPS, PROTECTION_GAPS, SLA_EVENTS
 
@@ -125,12 +125,14 @@ def register_journeys(hub: Hub) -> None:
     @app.agent(hub.topics[JOURNEY_STEPS.name], name="follow-journeys", concurrency=1)
     async def follow_journeys(stream: StreamT[Any]) -> None:
         async for step in stream:
-            await apply_one(hub, step)
+            with logs.for_event(step):
+                await apply_one(hub, step)
 
     @app.agent(hub.topics[CONTACTS.name], name="record-contacts", concurrency=1)
     async def record_contacts(stream: StreamT[Any]) -> None:
         async for contact in stream:
-            await apply_one(hub, contact_step(contact))
+            with logs.for_event(contact):
+                await apply_one(hub, contact_step(contact))
 
 
 async def apply_one(hub: Hub, step: Mapping[str, Any]) -> None:

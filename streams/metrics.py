@@ -60,3 +60,8 @@ REFUSALS = Counter(
     ["reason"],
 )
 AUDIT_EVENTS = Counter("refhub_audit_events", "Audit events recorded, by type", ["type"])
+LOG_REDACTIONS = Counter(
+    "refhub_log_redactions",
+    "Parts of log lines shaped like personal data and replaced before writing (above zero: a log call to fix)",
+    ["logger"],
+)

@@ -27,7 +27,7 @@ def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS 
                 name=spec.name,
                 num_partitions=settings.partitions,
                 replication_factor=settings.replication_factor,
-                topic_configs=_config(spec, settings),
+                topic_configs=topic_config(spec, settings),
             )
             for spec in missing
         ]
@@ -39,7 +39,8 @@ def create_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS 
         admin.close()
 
 
-def _config(spec: TopicSpec, settings: Settings) -> dict[str, str]:
+def topic_config(spec: TopicSpec, settings: Settings) -> dict[str, str]:
+    """The topic's configuration on a cluster with these settings (also what deploy/k8s' KafkaTopic resources say)."""
     config = spec.kafka_config(settings.min_insync_replicas)
     if spec in (SUBJECT_KEYS, SUBJECT_LOOKUP):
         config["segment.ms"] = config["max.compaction.lag.ms"] = str(settings.key_topics_segment_ms)

@@ -12,7 +12,7 @@ starts a new run at its second message (processors/batch_runs.py), so order and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -25,15 +25,23 @@ from processors.dead_letters import dead_letter
 from processors.erasure import referrals
 from processors.ledger import plan_routing
 from processors.routing import NoRoute, RouteRefused
-from streams import disclosure, journeys, metrics, sla
+from streams import disclosure, journeys, logs, metrics, sla
 from streams.audit import output as audit_output
 from streams.batches import Deliveries, current
 from streams.outbox import Output
 from streams.statuses import status_outputs
-from streams.topology import ASSIGNMENTS, DEAD_LETTERS, JOURNEY_STEPS, REFERRAL_EVENTS
+from streams.topology import (
+    ASSIGNMENTS,
+    DEAD_LETTERS,
+    JOURNEY_STEPS,
+    LECTURE_NOTICES,
+    LECTURES_COUNTED,
+    REFERRAL_EVENTS,
+)
 
 if TYPE_CHECKING:
     from streams.hub import Hub
+    from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +52,23 @@ def register_router(hub: Hub) -> None:
 
     @app.agent(hub.topics[REFERRAL_EVENTS.name], name="route-referrals", concurrency=1)
     async def route_referrals(stream: StreamT[Any]) -> None:
-        # StreamT does not declare take_events; every stream an agent gets is a faust.Stream.
-        batched = cast(Stream[Any], stream).take_events(settings.router_batch_max, within=settings.router_batch_seconds)
-        async for events in batched:
+        async for events in _batches(stream, settings):
             await route_batch(hub, events)
+
+    # Lecture notices come back counted on the person's partition (streams/lectures.py), keyed by referral id:
+    # the same partitions as referrals.events, so this agent writes the same ledger rows in the same place.
+    @app.agent(hub.topics[LECTURES_COUNTED.name], name="route-lectures", concurrency=1)
+    async def route_lectures(stream: StreamT[Any]) -> None:
+        async for events in _batches(stream, settings):
+            await route_batch(hub, events)
+
+
+def _batches(stream: StreamT[Any], settings: Settings) -> AsyncIterator[Sequence[Any]]:
+    # StreamT does not declare take_events; every stream an agent gets is a faust.Stream.
+    batches: AsyncIterator[Sequence[Any]] = cast(Stream[Any], stream).take_events(
+        settings.router_batch_max, within=settings.router_batch_seconds
+    )
+    return batches
 
 
 async def route_batch(hub: Hub, events: Sequence[Any]) -> None:
@@ -56,7 +77,7 @@ async def route_batch(hub: Hub, events: Sequence[Any]) -> None:
     for run in batch_runs.runs([event.value["referral_id"] for event in events]):
         routed: list[Routed] = []
         for index in run:
-            with current(events[index]):
+            with current(events[index]), logs.for_event(events[index].value):
                 routed.append(await route_one(hub, events[index].value))
         if any(r.durable_first for r in routed):
             # The table writes must be durable before the outputs exist (see module docstring).
@@ -87,9 +108,13 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> Routed:
         hub.ledger[referral_id] = referrals.erased_marker(referral_id, event["received_at"], None, "")
         log.info("referral %s names an erased subject: not routed", referral_id)
         return Routed()
+    if event["kind"] == "LECTURE" and event.get("earlier_lectures") is None:
+        # First counted where the person's notices are kept; the counted copy comes back to route-lectures.
+        return Routed([(LECTURE_NOTICES.name, event["subject_id"], event)])
     now = hub.clock.now()
+    earlier_lectures = int(event.get("earlier_lectures") or 0)
     try:
-        plan = plan_routing(event, entry, now, earlier_lectures=_earlier_lectures(hub, event))
+        plan = plan_routing(event, entry, now, earlier_lectures=earlier_lectures)
     except RouteRefused as refused:
         return _dead_letter_unroutable(event, str(refused), code=refused.code, partner_reason=refused.reason)
     except NoRoute as missing:
@@ -104,7 +129,6 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> Routed:
     clocks = change.started(event, [(a["destination"], a["copy"]) for a in plan.assignments], routed_at)
     if plan.first_time:
         hub.ledger[referral_id] = plan.entry
-        _note_lecture(hub, event)
     sla_events = change.apply(clocks)
     change.commit()
     # Each destination gets its own view, sealed for it alone (deterministic: a repeat is byte-identical).
@@ -118,6 +142,13 @@ async def route_one(hub: Hub, event: dict[str, Any]) -> Routed:
     # The REFERRED step names every destination: only amendments' cancellations are news to the journey.
     subject_id = event["subject_id"]
     outputs += [_step(journeys.state_step(subject_id, s)) for s in plan.statuses if s["state"] != "ROUTED"]
+    log.info(
+        "referral %s v%s routed%s: %s",
+        referral_id,
+        event["version"],
+        "" if plan.first_time else " again",
+        ", ".join(f"{a['destination']} ({a['rule']})" for a in plan.assignments),
+    )
     if plan.first_time:
         latency = (routed_at - event["received_at"]).total_seconds()
         metrics.RECEIPT_TO_ASSIGNMENT.labels(event["kind"]).observe(max(latency, 0.0))
@@ -162,19 +193,6 @@ def _routing_audit(event: dict[str, Any], sealed: disclosure.Sealed, routed_at: 
             *(audit.entity(a["destination"], "PARTNER") for a in assignments),
         ],
     )
-
-
-def _earlier_lectures(hub: Hub, event: dict[str, Any]) -> int:
-    """三四級毒品危害講習 分流: how many earlier lecture notices the hub holds for this person."""
-    if event["kind"] != "LECTURE":
-        return 0
-    return len([r for r in hub.lectures.get(event["subject_id"]) or [] if r != event["referral_id"]])
-
-
-def _note_lecture(hub: Hub, event: dict[str, Any]) -> None:
-    """A lecture notice routed for the first time is one more the hub holds for the person."""
-    if event["kind"] == "LECTURE":
-        hub.lectures[event["subject_id"]] = [*(hub.lectures.get(event["subject_id"]) or []), event["referral_id"]]
 
 
 _NO_RULE = "本轉介類別尚無分派規則，已交由毒防局人工處理。"

@@ -82,6 +82,11 @@ class HubSecrets:
         life of the deployment because a replay must find the same id."""
         return derive(self.lookup_key, b"refhub/referral-id/v1")
 
+    @cached_property
+    def peer_key(self) -> bytes:
+        """Signs requests between the workers of one hub (streams/peers/seal.py)."""
+        return derive(self.lookup_key, b"refhub/peer-requests/v1")
+
 
 def derive(secret: bytes, label: bytes) -> bytes:
     """HKDF-SHA256: one independent key per label from one secret, none revealing another or the secret."""

@@ -1,23 +1,81 @@
-"""Deployment settings, from the environment (``REFHUB_*``) with local-development defaults."""
+"""Deployment settings: the environment (``REFHUB_*``), then the user's config file, then local-development defaults.
+
+The config file (TOML, the same names without the prefix: ``broker = "kafka.example:9093"``) is
+``$REFHUB_CONFIG``, else ``$XDG_CONFIG_HOME/refhub/config.toml`` (``~/.config/refhub/config.toml``): so ``refhub``
+finds its hub, broker and token from whatever directory it is run, with nothing relative to the working directory.
+``REFHUB_CONFIG=""`` reads no file (tests do this, so a developer's own file cannot leak into them).
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 LOCAL_STATE = Path.home() / ".cache" / "refhub" / "local"
+CONFIG_ENV = "REFHUB_CONFIG"
+
+
+def config_file() -> Path | None:
+    """The user's config file (it need not exist), or None when ``REFHUB_CONFIG`` is set empty."""
+    named = os.environ.get(CONFIG_ENV)
+    if named is not None:
+        return Path(named).expanduser() if named else None
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "refhub" / "config.toml"
+
+
+class ConfigFileError(ValueError):
+    """The config file cannot be used as it is; the message says which file and why."""
+
+
+class _ConfigFile(TomlConfigSettingsSource):
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        try:
+            values: dict[str, Any] = super()._read_file(file_path)
+        except ValueError as error:  # tomllib.TOMLDecodeError
+            raise ConfigFileError(f"{file_path}: not valid TOML ({error})") from None
+        shared = isinstance(file_path, Path) and file_path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+        if "token" in values and shared:
+            raise ConfigFileError(f"{file_path} holds a token but others may read it: chmod 600 {file_path}")
+        return values
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REFHUB_")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file (one command's REFHUB_BROKER=… beats the usual broker); no .env file.
+        path = config_file()
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        return (*sources, _ConfigFile(settings_cls, toml_file=path)) if path is not None else sources
+
     broker: str = "127.0.0.1:9092"
     """Kafka bootstrap servers, comma-separated host:port."""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    canonical_url: str | None = None
+    """How the other workers reach this one's gateway: Faust's canonical_url, which each worker advertises with its
+    partition assignment and to which a request for a key this worker owns is forwarded. Default
+    ``http://{web_host}:{web_port}``; set it when web_host is a bind address such as 0.0.0.0 (a Kubernetes pod:
+    its own DNS name under the headless Service, e.g. ``http://refhub-worker-0.refhub-workers:8080``)."""
     data_dir: Path = LOCAL_STATE / "hub"
     environment: Literal["local", "production"] = "local"
     """``local``: ``refhub run`` makes the secrets and the development credentials it lacks. ``production``: nothing
@@ -48,6 +106,12 @@ class Settings(BaseSettings):
     """CA bundle (PEM) of partner client certificates: mutual TLS, certificate subject → partner."""
     web_tls_require_client_cert: bool = False
     """Refuse a TLS handshake without a client certificate (otherwise a bearer token still works)."""
+    standby_replicas: int = 1
+    """Warm copies of each table partition on other workers, so a takeover after a crash does not replay a whole
+    changelog (Faust's ``table_standby_replicas``)."""
+    peer_tls_ca_file: Path | None = None
+    """With a TLS gateway: the CA bundle that signed the other workers' gateway certificates (for calls between
+    workers); none: the system's trust store."""
     partitions: int = 3
     replication_factor: int = 1
     min_insync_replicas: int = 1
@@ -66,6 +130,8 @@ class Settings(BaseSettings):
     max_record_bytes: int = 1_000_000
     """The largest Kafka record the hub writes: below the broker's message.max.bytes (1 MiB + 12 by default)."""
     log_level: str = "info"
+    log_format: Literal["json", "text"] | None = None
+    """One JSON object a line, or text; unset: text on a terminal, JSON anywhere else (streams/logs.py)."""
     sla_policy_file: Path | None = None
     """A TOML policy table whose rows replace the defaults (processors/sla/default_policy.toml) by clock name."""
     router_batch_max: int = 25
@@ -99,6 +165,17 @@ class Settings(BaseSettings):
     kafka_ssl_key_password: SecretStr | None = None
     kafka_ssl_check_hostname: bool = True
     """Match the broker's certificate against the host dialled; the chain is verified either way."""
+
+    gateway_url: str | None = None
+    """The gateway ``refhub submit|pull|status|replay|audit|dlq`` call when ``--url`` is not given; default: this
+    configuration's own gateway, ``http://127.0.0.1:<web_port>``."""
+    token: SecretStr | None = None
+    """The bearer token those commands send when ``--token`` is not given (a clerk's or an operator's own). In a
+    config file, the file must be readable by its owner only. Local development needs none: the dev tokens file."""
+
+    @property
+    def gateway(self) -> str:
+        return self.gateway_url or f"http://127.0.0.1:{self.web_port}"
 
     @property
     def bootstrap_servers(self) -> list[str]:

@@ -25,7 +25,7 @@ from processors.erasure import referrals
 from processors.ledger import LedgerEntry, plan_expiry
 from processors.sla import referral_clocks
 from processors.sla.referral_clocks import ClockPlan, ReferralClocks
-from streams import journeys, metrics, outbox
+from streams import journeys, logs, metrics, outbox
 from streams.audit import output as audit_output
 from streams.due import OwnedDueIndex, owned_partitions
 from streams.outbox import Output
@@ -126,12 +126,14 @@ def register_clocks(hub: Hub) -> None:
     @app.agent(hub.topics[SLA_CHECKS.name], name="check-clocks", concurrency=1)
     async def check_clocks(stream: StreamT[Any]) -> None:
         async for check in stream:
-            await check_one(hub, check["referral_id"])
+            with logs.for_event(check):
+                await check_one(hub, check["referral_id"])
 
     @app.agent(hub.topics[TREATMENT_HOURS.name], name="record-treatment-hours", concurrency=1)
     async def record_treatment_hours(stream: StreamT[Any]) -> None:
         async for hours in stream:
-            await record_hours(hub, hours)
+            with logs.for_event(hours):
+                await record_hours(hub, hours)
 
     @app.timer(hub.settings.sla_tick_seconds, name="sla-tick")  # type: ignore[untyped-decorator]
     async def tick() -> None:

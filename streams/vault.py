@@ -10,6 +10,7 @@ forgets the keys at once in this process; the others forget them as their tail r
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -53,6 +54,8 @@ class KeyVault(TopicFollower):
         """lookup key → key ids of quarantine keys whose content names that person."""
         self._shredded: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._synced_generation: int | None = None
+        """The consumer generation after whose assignment this process last caught up before making a subject."""
         self._link_codec = codec_for(SUBJECT_LOOKUP.schema)
         self._key_codec = codec_for(SUBJECT_KEYS.schema)
 
@@ -110,17 +113,67 @@ class KeyVault(TopicFollower):
 
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         """The person's subject id and data key, created (durably) on first sight."""
-        hashed = pseudonyms.lookup_key(self._secrets.lookup_key, namespace, identifier)
-        async with self._locks.setdefault(hashed, asyncio.Lock()):
-            subject_id = self._links.get(hashed)
-            if subject_id is not None and subject_id in self._keys:
-                return SubjectKey(subject_id, self._keys[subject_id], created=False)
+        return await self.subject_by_lookup(pseudonyms.lookup_key(self._secrets.lookup_key, namespace, identifier))
+
+    def known_subject(self, lookup_key: str) -> SubjectKey | None:
+        subject_id = self._links.get(lookup_key)
+        if subject_id is not None and subject_id in self._keys:
+            return SubjectKey(subject_id, self._keys[subject_id], created=False)
+        return None
+
+    async def subject_by_lookup(self, lookup_key: str, generation: int = 0) -> SubjectKey:
+        """The subject a lookup key names, made if there is none. Only the worker that owns the lookup key's
+        partition calls this (streams/peers/intake.py), one call at a time per key. Once per assignment
+        (``generation``) it first catches up with the topics: the owner before it may have made the subject a
+        moment before the rebalance; after that, every subject of its partitions is made here."""
+        async with self._locks.setdefault(lookup_key, asyncio.Lock()):
+            known = self.known_subject(lookup_key)
+            if known is None and self.ready.is_set() and generation != self._synced_generation:
+                await self.sync()
+                self._synced_generation = generation
+                known = self.known_subject(lookup_key)
+            if known is not None:
+                return known
             subject_id = pseudonyms.new_subject_id()
             data_key = await self._create_key(subject_id)
             link = self._link_codec.encode({"subject_id": subject_id, "created_at": _now()})
-            await self._publish(SUBJECT_LOOKUP.name, hashed.encode(), link)
-            self._links[hashed] = subject_id
+            await self._publish(SUBJECT_LOOKUP.name, lookup_key.encode(), link)
+            self._links[lookup_key] = subject_id
             return SubjectKey(subject_id, data_key, created=True)
+
+    def export(self, subject: SubjectKey, lookup_key: str) -> dict[str, Any]:
+        """A subject's data key wrapped under the current master key, for another worker of the hub (which holds
+        the same master keys) to adopt without waiting for its tail of subjects.keys."""
+        version = self._secrets.current_master_version
+        nonce, wrapped = envelopes.wrap_key(self._secrets.master_key_for(version), subject.subject_id, subject.data_key)
+        return {
+            "subject_id": subject.subject_id,
+            "created": subject.created,
+            "lookup_key": lookup_key,
+            "master_key_version": version,
+            "nonce": base64.b64encode(nonce).decode(),
+            "wrapped_key": base64.b64encode(wrapped).decode(),
+        }
+
+    def adopt(self, exported: Mapping[str, Any]) -> SubjectKey:
+        """The subject another worker made (or knew), its key unwrapped here (raises if the wrapping is not the
+        hub's: a forged answer cannot plant a key)."""
+        subject_id = str(exported["subject_id"])
+        master = self._secrets.master_key_for(int(exported["master_key_version"]))
+        nonce, wrapped = base64.b64decode(exported["nonce"]), base64.b64decode(exported["wrapped_key"])
+        data_key = envelopes.unwrap_key(master, subject_id, nonce, wrapped)
+        if not self.shredded(subject_id):
+            self._keys.setdefault(subject_id, data_key)
+            self._links.setdefault(str(exported["lookup_key"]), subject_id)
+        return SubjectKey(subject_id, data_key, created=bool(exported["created"]))
+
+    async def key_of(self, subject_id: str) -> bytes | None:
+        """A data key another worker made a moment ago: waits for this process's tail to reach it."""
+        found = self._keys.get(subject_id)
+        if found is None and not self.shredded(subject_id):
+            await self.sync()
+            found = self._keys.get(subject_id)
+        return found
 
     async def quarantine_key(self, key_id: str, names: Iterable[str] = ()) -> bytes:
         """A data key for records with no valid subject (a dead letter, an order); ``names`` are the lookup keys

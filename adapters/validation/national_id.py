@@ -97,12 +97,12 @@ def make_national_id(prefix: str, digits8: str) -> str:
 # field must not get it echoed back in clear (reasons reach the dead-letter topic and the partner's receipt).
 # Only whole tokens: a hex referral id (R-…a123456789…) must stay readable in the reason that quotes it.
 _ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
-_ID_SHAPED = re.compile(rf"(?<![{_ALNUM}])[A-Za-zＡ-Ｚａ-ｚ][0-9０-９A-Da-dＡ-Ｄａ-ｄ][0-9０-９]{{8}}(?![{_ALNUM}])")
+ID_SHAPED = re.compile(rf"(?<![{_ALNUM}])[A-Za-zＡ-Ｚａ-ｚ][0-9０-９A-Da-dＡ-Ｄａ-ｄ][0-9０-９]{{8}}(?![{_ALNUM}])")
 
 
 def mask_ids(text: str) -> str:
     """Mask every ID-shaped run in a reason (``A12****789``), wherever the partner put the ID."""
-    return _ID_SHAPED.sub(lambda match: mask_national_id(match[0]), text)
+    return ID_SHAPED.sub(lambda match: mask_national_id(match[0]), text)
 
 
 def ids_in(raw: bytes) -> list[str]:
@@ -112,7 +112,7 @@ def ids_in(raw: bytes) -> list[str]:
     found: set[str] = set()
     for encoding in ("utf-8", "cp950"):
         text = raw.decode(encoding, errors="ignore")
-        for match in _ID_SHAPED.finditer(text):
+        for match in ID_SHAPED.finditer(text):
             try:
                 found.add(validate_national_id(match[0]))
             except FieldError:

@@ -11,6 +11,12 @@
 # KAFKA_DATA_DIR (~/.cache/refhub/local/kafka), KAFKA_HEAP (768m), REFHUB_CACHE (~/.cache/refhub).
 # The jars live in REFHUB_CACHE, outside the repository, and are shared by every data directory.
 #
+# One node of a cluster (deploy/local/cluster.sh sets these; alone, the node is its own single-voter quorum):
+#   KAFKA_NODE_ID (1), KAFKA_CLUSTER_ID (made at format time), KAFKA_INITIAL_CONTROLLERS (kafka-storage format
+#   --initial-controllers, id@host:port:directory-id,…; unset: --standalone), KAFKA_QUORUM_BOOTSTRAP (every
+#   controller, host:port,…), KAFKA_REPLICATION (1: replication of Kafka's own topics and the default for new
+#   ones) and KAFKA_MIN_ISR (1).
+#
 # Secured mode: KAFKA_SECURITY=sasl_ssl (or sasl_plaintext: the same without TLS), fixed when the data directory is
 # formatted:
 #   client listener 127.0.0.1:KAFKA_PORT  SASL_SSL with SCRAM-SHA-512; the broker certificate comes from KAFKA_TLS_DIR
@@ -43,6 +49,10 @@ log="$data/broker.log"
 security="${KAFKA_SECURITY:-plaintext}"
 admin_user="${KAFKA_ADMIN_USER:-admin}"
 tls="${KAFKA_TLS_DIR:-$data/tls}"
+node_id="${KAFKA_NODE_ID:-1}"
+quorum_bootstrap="${KAFKA_QUORUM_BOOTSTRAP:-127.0.0.1:$cport}"
+replication="${KAFKA_REPLICATION:-1}"
+min_isr="${KAFKA_MIN_ISR:-1}"
 
 say() { printf 'kafka: %s\n' "$*" >&2; }
 
@@ -88,19 +98,19 @@ write_config() {
   mkdir -p "$data/logs"
   cat > "$data/server.properties" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$cport
+node.id=$node_id
+controller.quorum.bootstrap.servers=$quorum_bootstrap
 controller.listener.names=CONTROLLER
 log.dirs=$data/logs
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor=$replication
+min.insync.replicas=$min_isr
+offsets.topic.replication.factor=$replication
 offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=$replication
+transaction.state.log.min.isr=$min_isr
+share.coordinator.state.topic.replication.factor=$replication
+share.coordinator.state.topic.min.isr=$min_isr
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 log.cleaner.backoff.ms=5000
@@ -212,10 +222,11 @@ start() {
   fi
   write_config
   if [ ! -f "$data/logs/meta.properties" ]; then
-    cluster_id="$(java_cmd kafka.tools.StorageTool random-uuid)"
-    local -a scram=()
+    cluster_id="${KAFKA_CLUSTER_ID:-$(java_cmd kafka.tools.StorageTool random-uuid)}"
+    local -a scram=() quorum=(--standalone)
     if [ "$security" != plaintext ]; then mapfile -d '' scram < <(scram_args); fi
-    java_cmd kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$data/server.properties" \
+    if [ -n "${KAFKA_INITIAL_CONTROLLERS:-}" ]; then quorum=(--initial-controllers "$KAFKA_INITIAL_CONTROLLERS"); fi
+    java_cmd kafka.tools.StorageTool format "${quorum[@]}" -t "$cluster_id" -c "$data/server.properties" \
         "${scram[@]}" >/dev/null
     echo "$security" > "$data/security"
   fi

@@ -421,5 +421,8 @@ def next_instant(clocks: ReferralClocks) -> datetime | None:
             instants.append(instant(clock["due_at"]))
     for _, frontier in series.frontiers(clocks["clocks"]):
         if series.successor_owed(frontier):
-            instants.append(instant(frontier["met_at"] or frontier["due_at"]))
+            owed_at = instant(frontier["met_at"] or frontier["due_at"])
+            # A period reported a month or more late is met after its successor started, and the look that
+            # makes the successor also announces its passed warning or deadline: no later than that start.
+            instants.append(min(owed_at, series.successor_start(frontier)))
     return min(instants, default=None)

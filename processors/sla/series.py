@@ -114,6 +114,11 @@ def next_period(frontier: Clock) -> str:
     return shift(frontier["period"], 1)
 
 
+def successor_start(frontier: Clock) -> datetime:
+    """When the next period's clock starts (the next period's end): none of its instants falls before."""
+    return period_end(next_period(frontier))
+
+
 def report_expected(clocks: Mapping[str, Clock], period: str) -> bool:
     """Whether some duty will still make a clock for ``period`` (a report ahead of its clock is worth keeping)."""
     return any(

@@ -21,6 +21,8 @@ class Access(StrEnum):
     """The partner that sent the referral, or an operator: a referral's status."""
     OPERATOR = "OPERATOR"
     """Operators only: replay, the clock of a test deployment, audit queries."""
+    PEER = "PEER"
+    """Another worker of this hub only, by a signed request (streams/peers/seal.py): never a credential."""
 
 
 def allowed(access: Access, principal: Principal | None, source: str | None = None) -> bool:
@@ -34,6 +36,8 @@ def allowed(access: Access, principal: Principal | None, source: str | None = No
         return principal.role is Role.PARTNER
     if access is Access.SOURCE:
         return principal.role is Role.OPERATOR or (source is not None and principal.partner == source)
+    if access is Access.PEER:
+        return False  # a credential never opens a route between workers: only the peers' signature does
     return principal.role is Role.OPERATOR
 
 
@@ -41,6 +45,8 @@ def refusal(access: Access, principal: Principal | None, source: str | None = No
     """None when allowed; otherwise the HTTP status to answer (401, 403, or 404 for SOURCE)."""
     if allowed(access, principal, source):
         return None
+    if access is Access.PEER:
+        return 403  # no credential would help: the same answer to everyone
     if principal is None:
         return 401
     return 404 if access is Access.SOURCE else 403

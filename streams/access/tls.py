@@ -46,6 +46,15 @@ def server_ssl_context(settings: Settings) -> ssl.SSLContext | None:
     return context
 
 
+def peer_ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """How one worker calls another's gateway: plain HTTP when the gateway is plain, else TLS trusting the peers'
+    CA. Peers prove who they are by the request signature (streams/peers/seal.py), not by a client certificate."""
+    if settings.web_tls_cert_file is None:
+        return None
+    cafile = settings.peer_tls_ca_file
+    return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(cafile) if cafile else None)
+
+
 def principal_for_certificate(peercert: bytes | None, directory: CredentialStore, now: datetime) -> Principal | None:
     """The principal of a verified client certificate, given as DER (``ssl_object.getpeercert(binary_form=True)``
     in the gateway: ``request.transport.get_extra_info("ssl_object")``); None without a certificate, or when no

@@ -1,4 +1,4 @@
-"""Helpers the CLI commands share: local development tokens, durations and JSON output."""
+"""Helpers the CLI commands share: the gateway and token from the configuration, durations and JSON output."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from streams.access import dev_tokens
 from streams.access.credentials import OPERATOR
 from streams.settings import Settings
 
-DEFAULT_URL = "http://127.0.0.1:8080"
 __all__ = [
-    "DEFAULT_URL",
     "NO_LOCAL_TOKEN",
     "OPERATOR",
     "fail",
+    "gateway_url",
     "local_token",
     "os_user",
     "parse_duration",
@@ -28,18 +27,30 @@ __all__ = [
     "to_jsonable",
 ]
 
-NO_LOCAL_TOKEN = "no token given (--token) and none for {partner} from `refhub run` in local development"
+NO_LOCAL_TOKEN = (
+    "no token given (--token), none configured (REFHUB_TOKEN, or token in the config file) and none for {partner} "
+    "from `refhub run` in local development"
+)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def local_token(code: str) -> str | None:
-    """In local development, the token ``refhub run`` issued for the partner (its dev tokens file, from any
-    directory); elsewhere none: production tokens are handed over by an operator, never read from a file."""
+    """The token to send when ``--token`` is not given: the configured one (``REFHUB_TOKEN``, or ``token`` in the
+    user's config file, streams/settings.py), else in local development the token ``refhub run`` issued for the
+    partner (its dev tokens file, found from any directory); else none."""
     settings = Settings()
+    if settings.token is not None:
+        return settings.token.get_secret_value()
     if settings.environment != "local":
         return None
     return dev_tokens.read(settings.dev_tokens_file).get(code)
+
+
+def gateway_url() -> str:
+    """``--url``'s default: the configured gateway (``REFHUB_GATEWAY_URL`` or the config file), else this
+    configuration's own, ``http://127.0.0.1:<REFHUB_WEB_PORT>``."""
+    return Settings().gateway
 
 
 def os_user() -> str:

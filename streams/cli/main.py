@@ -7,7 +7,11 @@ import argparse
 import os
 import sys
 
-from streams.cli import acl_plan, audit, consume, credentials, pull, replay, run, status, submit, topics
+from pydantic import ValidationError
+
+from streams.cli import acl_plan, audit, consume, credentials, dlq, pull, replay, report, run, status, submit, topics
+from streams.cli.common import fail
+from streams.settings import ConfigFileError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -19,15 +23,21 @@ def parser() -> argparse.ArgumentParser:
     consume.add_parser(commands)
     status.add_parser(commands)
     replay.add_parser(commands)
+    dlq.add_parser(commands)
     acl_plan.add_parser(commands)
     audit.add_parser(commands)
     credentials.add_parser(commands)
     pull.add_parser(commands)
+    report.add_parser(commands)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except (ConfigFileError, ValidationError) as error:
+        # A config file or REFHUB_* value the settings refuse: say which, not a traceback (exit 2: usage).
+        return fail("BAD_CONFIGURATION", str(error), 2)
     try:
         code: int = args.handler(args)
     except BrokenPipeError:

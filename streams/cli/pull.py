@@ -15,7 +15,7 @@ import urllib.parse
 from typing import Any
 
 from streams.cli import gateway_client
-from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, fail, local_token, print_json
+from streams.cli.common import NO_LOCAL_TOKEN, fail, gateway_url, local_token, print_json
 
 STREAMS = ("assignments", "status")
 
@@ -26,7 +26,7 @@ def add_parser(commands: Any) -> None:
     command.add_argument("stream", choices=STREAMS)
     command.add_argument("--after", help="the cursor a previous pull printed (default: from the oldest kept)")
     command.add_argument("--limit", type=int, help="at most N records (default: the gateway's)")
-    command.add_argument("--url", default=DEFAULT_URL)
+    command.add_argument("--url", default=gateway_url())
     command.add_argument("--token", help="bearer token (default: the local development token of `refhub run`)")
     command.set_defaults(handler=handle)
 

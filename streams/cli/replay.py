@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from streams.cli import gateway_client
-from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, OPERATOR, fail, local_token, print_json
+from streams.cli.common import NO_LOCAL_TOKEN, OPERATOR, fail, gateway_url, local_token, print_json
 
 
 def add_parser(commands: Any) -> None:
     command = commands.add_parser("replay", help="re-run a partner's stored records through the current adapters")
     command.add_argument("--partner", required=True, help="partner code, e.g. POLICE")
     command.add_argument("--since", help="ISO time with offset, e.g. 2025-07-01T00:00:00+08:00 (default: all)")
-    command.add_argument("--url", default=DEFAULT_URL)
+    command.add_argument("--url", default=gateway_url())
     command.add_argument("--token", help="operator token (default: the local development token of `refhub run`)")
     command.set_defaults(handler=handle)
 

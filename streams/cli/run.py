@@ -9,13 +9,14 @@ nothing: a start without its keys fails, naming what is missing.
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import socket
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.registry import INBOUND
+from streams import logs
 from streams.access import admin, audit, dev_tokens
 from streams.access.credentials import OPERATOR
 from streams.cli.common import fail, os_user
@@ -23,6 +24,8 @@ from streams.kafka_client import kafka_python_options
 from streams.settings import Settings
 
 DEV_CREDENTIAL_LIFETIME = timedelta(days=365)
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(commands: Any) -> None:
@@ -33,6 +36,7 @@ def add_parser(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from faust.worker import Worker
+    from mode.utils.logging import level_number
     from prometheus_client import start_http_server
 
     from streams.app import create_hub
@@ -40,6 +44,9 @@ def handle(args: argparse.Namespace) -> int:
     from streams.secrets import MissingSecrets, SecretsError, load_secrets
 
     settings = Settings(**({"broker": args.broker} if args.broker else {}))
+    log_format, log_level = logs.choose_format(settings.log_format), level_number(settings.log_level)
+    # Now, so that the lines before the worker starts (topic creation, development credentials) are alike.
+    logs.configure(log_format, log_level)
     try:
         load_secrets(settings)  # before anything else: a production start without its keys stops here
     except SecretsError as error:
@@ -50,7 +57,11 @@ def handle(args: argparse.Namespace) -> int:
     hub = create_hub(settings)
     # Operators' port: per-partner counters are not the partners' business.
     start_http_server(settings.metrics_port, settings.metrics_host)
-    worker = Worker(hub.app, loglevel=settings.log_level, quiet=True)
+    # Faust's worker sets up logging once more as it starts: with this config its own lines, mode's and aiokafka's
+    # go through the same handler, and whatever is printed is redirected into it too (worker_redirect_stdouts).
+    worker = Worker(
+        hub.app, loglevel=settings.log_level, quiet=True, logging_config=logs.dict_config(log_format, log_level)
+    )
     # Faust's terminal spinner sets the root logger to DEBUG so it can spin on every record: every debug line
     # of aiokafka and Faust would then be formatted and dropped (7 % of the router's time in a profile).
     worker.spinner = None
@@ -80,4 +91,4 @@ def ensure_dev_credentials(settings: Settings) -> None:
             )
         if tokens != known:
             dev_tokens.write(settings.dev_tokens_file, tokens)
-    print(f"local development tokens: {settings.dev_tokens_file}", file=sys.stderr)
+    log.info("local development tokens: %s", settings.dev_tokens_file)

@@ -7,13 +7,13 @@ import urllib.parse
 from typing import Any
 
 from streams.cli import gateway_client
-from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, OPERATOR, fail, local_token, print_json
+from streams.cli.common import NO_LOCAL_TOKEN, OPERATOR, fail, gateway_url, local_token, print_json
 
 
 def add_parser(commands: Any) -> None:
     command = commands.add_parser("status", help="print a referral's state per destination")
     command.add_argument("referral_id")
-    command.add_argument("--url", default=DEFAULT_URL)
+    command.add_argument("--url", default=gateway_url())
     command.add_argument("--token", help="operator token (default: the local development token of `refhub run`)")
     command.set_defaults(handler=handle)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from streams.cli import gateway_client
-from streams.cli.common import DEFAULT_URL, NO_LOCAL_TOKEN, fail, local_token, print_json
+from streams.cli.common import NO_LOCAL_TOKEN, fail, gateway_url, local_token, print_json
 
 CONTENT_TYPES = {
     ".csv": "text/csv",
@@ -22,7 +22,7 @@ def add_parser(commands: Any) -> None:
     command = commands.add_parser("submit", help="post a partner's file to the gateway and print the receipt")
     command.add_argument("--partner", required=True, help="partner code, e.g. POLICE")
     command.add_argument("file", type=Path)
-    command.add_argument("--url", default=DEFAULT_URL)
+    command.add_argument("--url", default=gateway_url())
     command.add_argument("--token", help="bearer token (default: the local development token of `refhub run`)")
     command.add_argument("--content-type", help="default: from the file's extension")
     command.set_defaults(handler=handle)

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from streams.settings import Settings
-from streams.topology import ALL_TOPICS
+from streams.topology import ALL_TOPICS, CHANGELOGS
 
 
 def add_parser(commands: Any) -> None:
@@ -25,5 +25,5 @@ def handle(args: argparse.Namespace) -> int:
     from streams.provisioning import create_topics
 
     created = create_topics(settings)
-    print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there")
+    print(f"topics: {len(created)} created, {len(ALL_TOPICS) + len(CHANGELOGS) - len(created)} already there")
     return 0

@@ -24,6 +24,8 @@ from streams.gateway.auth import Caller
 from streams.gateway.guard import answer, refusal
 from streams.gateway.reader import ReaderUnavailable
 from streams.gateway.routes import AUDIT, CLOCK_MOVE, CLOCK_READ, REPLAY
+from streams.peers.client import PeerUnavailable
+from streams.peers.ownership import OwnerUnknown
 from streams.topology import AUDIT_EVENTS
 
 if TYPE_CHECKING:
@@ -77,12 +79,16 @@ async def audit_trail(hub: Hub, caller: Caller, request: web.Request) -> web.Str
     A national ID is resolved through the lookup key, and through the erasure orders that named it: after an
     erasure the trail still shows the erasure (pseudonymous ids and field names, never the person)."""
     asked = request.query.get("subject", "").strip()
-    subject_ids = _subjects(hub, asked)
-    if subject_ids is None:
-        return refusal(400, "INVALID_SUBJECT", "請以 subject=身分證統一編號 或 subject=S-… 指定個案。")
+    try:
+        subject_ids = await _subjects(hub, asked)
+        if subject_ids is None:
+            return refusal(400, "INVALID_SUBJECT", "請以 subject=身分證統一編號 或 subject=S-… 指定個案。")
+        index = await hub.peer_tables.get_many("subject-index", sorted(subject_ids))
+    except (OwnerUnknown, PeerUnavailable):
+        return refusal(503, "UNAVAILABLE", "系統正在調整工作節點，請稍後再試。", headers={"Retry-After": "2"})
     names = set(subject_ids)
     for subject_id in subject_ids:
-        names.update(_referrals(hub.subject_index.get(subject_id)))
+        names.update(_referrals(index.get(subject_id)))
     await trail.record(
         hub, caller, AUDIT, type_=audit.ADMIN, subtype="audit.query", action="R",
         entities=[audit.entity(s, "SUBJECT") for s in sorted(subject_ids)],
@@ -99,7 +105,7 @@ async def audit_trail(hub: Hub, caller: Caller, request: web.Request) -> web.Str
     return web.Response(body=lines.encode(), headers={"Content-Type": "application/x-ndjson"})
 
 
-def _subjects(hub: Hub, asked: str) -> set[str] | None:
+async def _subjects(hub: Hub, asked: str) -> set[str] | None:
     if asked.startswith("S-") and asked[2:].isalnum() and len(asked) <= 64:
         return {asked}
     try:
@@ -108,7 +114,7 @@ def _subjects(hub: Hub, asked: str) -> set[str] | None:
         return None
     lookup_key = pseudonyms.lookup_key(hub.secrets.lookup_key, "NID", national_id)
     found = {s for s in [hub.vault.subject_for(lookup_key)] if s}
-    orders: Any = (hub.erasure_orders.get(lookup_key) or {}).get("orders") or {}
+    orders: Any = (await hub.peer_tables.get("erasure-orders", lookup_key) or {}).get("orders") or {}
     found.update(record["subject_id"] for record in orders.values() if record.get("subject_id"))
     return found
 

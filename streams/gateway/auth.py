@@ -26,6 +26,8 @@ from streams.access.roles import Access
 from streams.access.store import CredentialStore
 from streams.gateway.guard import refusal, request_id
 from streams.gateway.routes import Route
+from streams.peers.client import is_forwarded
+from streams.peers.seal import PeerSeal
 
 _UNAUTHENTICATED = "憑證無效、已撤銷、已過期或未提供，請確認貴單位的介接金鑰。"
 
@@ -68,8 +70,10 @@ class Gatekeeper:
         limiter: RateLimiter,
         *,
         client_certificates: bool,
+        peer_seal: PeerSeal | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._peer_seal = peer_seal
         self._credentials = credentials
         self._limiter = limiter
         self._client_certificates = client_certificates
@@ -84,13 +88,15 @@ class Gatekeeper:
             # Which one would count is a guess an attacker could steer (one proxy keeps the first, another the last).
             return refusal(400, "DUPLICATE_AUTHORIZATION", "請求只能帶一個 Authorization 標頭。")
         principal, problem = self._principal(request, headers[0] if headers else None)
-        if route.access is Access.ANYONE:
-            return Caller(None, rid, address)
+        if route.access in (Access.ANYONE, Access.PEER):
+            return Caller(None, rid, address)  # a peer's signature covers its body: its route checks it
         if problem is not None:
             return problem
         if principal is None:
             return refusal(401, "UNAUTHENTICATED", _UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
-        wait = self._limiter.take(principal, self._clock())
+        # A request another worker passed on was counted where the partner sent it.
+        forwarded = self._peer_seal is not None and is_forwarded(request, self._peer_seal)
+        wait = None if forwarded else self._limiter.take(principal, self._clock())
         if wait is not None:
             seconds = max(1, math.ceil(wait))
             return refusal(

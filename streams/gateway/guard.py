@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from streams import metrics
+from streams import logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,22 @@ _HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     rid = request_id(request)
+    # Every line logged while answering carries the request id (and the submission id once intake makes one).
+    with logs.correlated(request_id=rid):
+        response = await _answered(request, handler, rid)
+    # Answers may carry personal data: no cache, proxy or browser may keep any of them.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers[REQUEST_ID] = rid
+    return response
+
+
+async def _answered(request: web.Request, handler: Handler, rid: str) -> web.StreamResponse:
     try:
-        response = await handler(request)
+        return await handler(request)
     except web.HTTPException as http_error:
         code, reason = _HTTP_ERRORS.get(http_error.status, ("HTTP_ERROR", http_error.reason or ""))
-        response = refusal(http_error.status, code, reason)
+        return refusal(http_error.status, code, reason)
     except asyncio.CancelledError:
         raise
     except Exception as failure:
@@ -77,7 +88,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         frames = "".join(traceback.format_tb(failure.__traceback__))
         log.error("request %s failed (incident %s): %s\n%s", rid, incident, type(failure).__name__, frames)
         metrics.REFUSALS.labels("INTERNAL_ERROR").inc()
-        response = web.Response(
+        return web.Response(
             status=500,
             body=error_body(
                 "INTERNAL_ERROR",
@@ -86,11 +97,6 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             ),
             content_type="application/json",
         )
-    # Answers may carry personal data: no cache, proxy or browser may keep any of them.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers[REQUEST_ID] = rid
-    return response
 
 
 def answer(value: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from adapters.base import (
     InboundAdapter,
@@ -27,12 +27,12 @@ from adapters.base import (
     SubmissionRefused,
 )
 from adapters.validation.national_id import ids_in, mask_ids
-from processors import ids, intake, routing
+from processors import all_or_nothing, ids, intake, routing
 from processors.dead_letters import dead_letter
 from processors.erasure.referrals import is_erased
 from processors.ledger import LedgerEntry, UpdateRefused, check_update
 from processors.privacy import envelopes, pseudonyms
-from streams import metrics
+from streams import logs, metrics
 from streams.vault import KeyVault, SubjectKey
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,13 @@ class RecordTooLarge(Exception):
 class KnownVersion:
     version: int
     digest: str
+    written: asyncio.Future[None] | None = None
+    """The write of the submission that published this version, until the ledger records it: a copy of it is a
+    duplicate only once that write is durable (None: recorded by the router, durable)."""
+
+
+class EarlierCopyNotWritten(Exception):
+    """A re-send met a copy still being written, whose write then failed: nothing is receipted; send again."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,40 @@ class Submission:
     context: bytes
 
 
+class Peers(Protocol):
+    """The other workers, as the intake needs them: who owns a referral, and its owner's decisions."""
+
+    def owner_of_referral(self, referral_id: str) -> str | None:
+        """None when this worker owns the referral's partition; else the owner's URL."""
+
+    async def decide(
+        self, owner: str, submission: Submission, records: Sequence[InboundRecord], check_only: bool = False
+    ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
+        """The owner's receipt rows and rejections for ``records`` (which it wrote, dead letters included; with
+        ``check_only`` it wrote nothing)."""
+
+    async def subject(self, namespace: str, identifier: str) -> SubjectKey:
+        """The person's subject and data key, made by the owner of the lookup key if there is none."""
+
+
+class SingleWorker:
+    """One worker owns every key: every decision is taken here."""
+
+    def __init__(self, vault: KeyVault) -> None:
+        self._vault = vault
+
+    def owner_of_referral(self, referral_id: str) -> str | None:
+        return None
+
+    async def decide(
+        self, owner: str, submission: Submission, records: Sequence[InboundRecord], check_only: bool = False
+    ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
+        raise AssertionError("a single worker has no other owner")
+
+    async def subject(self, namespace: str, identifier: str) -> SubjectKey:
+        return await self._vault.subject(namespace, identifier)
+
+
 @dataclass(frozen=True)
 class Accepted:
     row: dict[str, Any]
@@ -113,8 +154,10 @@ class Intake:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_record_bytes: int = 1_000_000,
         referral_key: bytes = b"",
+        peers: Peers | None = None,
     ) -> None:
         self._referral_key = referral_key
+        self._peers: Peers = peers or SingleWorker(vault)
         self._max_record_bytes = max_record_bytes
         self._vault = vault
         self._now = now
@@ -125,13 +168,20 @@ class Intake:
         # Versions this process published that the router may not have recorded yet: a re-send a moment
         # after the first is still recognised as a duplicate.
         self._pending: dict[str, KnownVersion] = {}
-        self._seen_events: dict[str, None] = {}
+        self._seen_events: dict[str, asyncio.Future[None]] = {}
+        # The write in progress while decide() takes its (synchronous) decisions, and what they claimed.
+        self._writing: asyncio.Future[None] | None = None
+        self._claimed: list[tuple[str, KnownVersion | None]] = []
+        self._claimed_events: list[str] = []
 
     async def submit(self, partner: str, adapter: InboundAdapter, body: bytes) -> dict[str, Any]:
         received_at = self._now()
         submission_id = new_submission_id(received_at)
+        logs.bind(submission_id=submission_id)
         try:
-            result = adapter.parse(body, partner, received_at)
+            # Off the event loop: a 10 MiB file takes seconds to parse, and agents, timers and every other
+            # partner's request must not wait for it.
+            result = await asyncio.get_running_loop().run_in_executor(None, adapter.parse, body, partner, received_at)
         except SubmissionRefused as refused:
             # The refused file is kept whole as its dead letter: it must fit in one record too.
             self._fits(0, len(body) + intake.RECORD_OVERHEAD)
@@ -147,28 +197,19 @@ class Intake:
         for rejection in result.rejected:
             self._fits(rejection.record_no, len(rejection.raw) + len(result.context) + intake.RECORD_OVERHEAD)
         submission = Submission(partner, adapter, submission_id, received_at, result.context)
-        accepted_rows: list[dict[str, Any]] = []
-        sends: list[Awaitable[None]] = []
-        rejected = list(result.rejected)
-        pending_before, seen_before = dict(self._pending), dict(self._seen_events)
-        for record in result.accepted:
-            # Decided in file order, so a reference that appears twice in one file is a duplicate or an
-            # amendment of the first; sealing and sending then run concurrently.
-            outcome = self._accept(submission, record)
-            if isinstance(outcome, RecordRejection):
-                rejected.append(outcome)
-                continue
-            accepted_rows.append(outcome.row)
-            if outcome.publish is not None:
-                sends.append(outcome.publish)
-        rejected.sort(key=lambda r: r.record_no)
-        sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
-        try:
-            await _bounded(sends)
-        except BaseException:
-            # Nothing was receipted: a re-send of these records must not be taken for a duplicate.
-            self._pending, self._seen_events = pending_before, seen_before
-            raise
+        mine, theirs = self._by_owner(submission, result.accepted)
+        if result.atomic:
+            receipt = await self._all_or_nothing(submission, body, result.rejected, mine, theirs)
+            if receipt is not None:
+                return receipt
+        # Each owner decides on its keys' records (duplicate, amendment version, answer checks) and writes them;
+        # the parse's own rejections are this worker's to dead-letter.
+        decided = await asyncio.gather(
+            self.decide(submission, mine, list(result.rejected)),
+            *(self._peers.decide(url, submission, records) for url, records in theirs.items()),
+        )
+        accepted_rows = sorted((row for rows, _ in decided for row in rows), key=lambda row: int(row["record"]))
+        rejected = sorted((r for _, rejections in decided for r in rejections), key=lambda r: r.record_no)
         for row in accepted_rows:
             metrics.RECORDS.labels(partner, "duplicate" if row["duplicate"] else "accepted").inc()
         for rejection in rejected:
@@ -184,6 +225,113 @@ class Intake:
                 for r in rejected
             ],
         }
+
+    def _release(
+        self,
+        written: asyncio.Future[None],
+        claimed: list[tuple[str, KnownVersion | None]],
+        claimed_events: list[str],
+    ) -> None:
+        """Undo what a failed write claimed, where nothing later claimed it since."""
+        for referral, before in reversed(claimed):
+            now = self._pending.get(referral)
+            if now is not None and now.written is written:
+                if before is None:
+                    del self._pending[referral]
+                else:
+                    self._pending[referral] = before
+        for event_id in claimed_events:
+            if self._seen_events.get(event_id) is written:
+                del self._seen_events[event_id]
+
+    def _earlier(self, written: asyncio.Future[None] | None) -> Awaitable[None] | None:
+        """What a duplicate must wait for: the earlier copy's write, unless it is durable or this very write."""
+        if written is None or written is self._writing or (written.done() and written.exception() is None):
+            return None
+        return _settled(written)
+
+    def _by_owner(
+        self, submission: Submission, records: Sequence[InboundRecord]
+    ) -> tuple[list[InboundRecord], dict[str, list[InboundRecord]]]:
+        """This worker's records, and every other owner's, each list in file order (raises OwnerUnknown)."""
+        mine: list[InboundRecord] = []
+        theirs: dict[str, list[InboundRecord]] = {}
+        for record in records:
+            record = self._named_record(submission, record)
+            key = self._decision_key(submission, record)
+            owner = None if key is None else self._peers.owner_of_referral(key)
+            (mine if owner is None else theirs.setdefault(owner, [])).append(record)
+        return mine, theirs
+
+    def owns(self, submission: Submission, records: Sequence[InboundRecord]) -> bool:
+        """Whether this worker owns every record's key (an owner asked just after a rebalance may not)."""
+        keys = (self._decision_key(submission, record) for record in records)
+        return all(key is None or self._peers.owner_of_referral(key) is None for key in keys)
+
+    @staticmethod
+    def _named_record(submission: Submission, record: InboundRecord) -> InboundRecord:
+        if isinstance(record, InboundReferral) and not record.partner_ref:
+            # A web form has no reference of its own: the submission names it.
+            return _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
+        return record
+
+    def _decision_key(self, submission: Submission, record: InboundRecord) -> str | None:
+        """The referral whose ledger entry the decision on ``record`` reads; None when none does."""
+        if isinstance(record, InboundReferral):
+            return ids.referral_id(self._referral_key, submission.partner, record.partner_ref)
+        if isinstance(record, InboundStatusUpdate | InboundTreatmentHours):
+            return record.referral_id
+        return None
+
+    async def decide(
+        self,
+        submission: Submission,
+        records: Sequence[InboundRecord],
+        rejected: list[RecordRejection],
+        check_only: bool = False,
+    ) -> tuple[list[dict[str, Any]], list[RecordRejection]]:
+        """Decide on records whose keys this worker owns, write them and the dead letters; the receipt's rows.
+        ``check_only``: the same decisions, nothing written and nothing remembered (an all-or-nothing submission's
+        first phase)."""
+        accepted_rows: list[dict[str, Any]] = []
+        sends: list[Awaitable[None]] = []
+        rejected = list(rejected)
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._writing, self._claimed, self._claimed_events = written, [], []
+        claimed, claimed_events = self._claimed, self._claimed_events
+        try:
+            for record in records:
+                # Decided in file order, so a reference that appears twice in one file is a duplicate or an
+                # amendment of the first; sealing and sending then run concurrently.
+                outcome = self._accept(submission, record)
+                if isinstance(outcome, RecordRejection):
+                    rejected.append(outcome)
+                    continue
+                accepted_rows.append(outcome.row)
+                if outcome.publish is not None:
+                    sends.append(outcome.publish)
+        finally:
+            self._writing = None
+        rejected.sort(key=lambda r: r.record_no)
+        if check_only:
+            # No await since the claims were made: nobody met them; undone, they were never there.
+            self._release(written, claimed, claimed_events)
+            written.set_exception(EarlierCopyNotWritten())
+            written.exception()
+            _close(sends)
+            return accepted_rows, rejected
+        sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
+        try:
+            await _bounded(sends)
+        except BaseException:
+            # Nothing was receipted: a re-send of these records must not be taken for a duplicate, and a re-send
+            # that met them while they were being written learns that they were not.
+            self._release(written, claimed, claimed_events)
+            written.set_exception(EarlierCopyNotWritten())
+            written.exception()  # retrieved: a failure nobody waited for is no error of its own
+            raise
+        written.set_result(None)
+        return accepted_rows, rejected
 
     def _fits(self, record_no: int, size: int) -> None:
         """Checked before the first write: a record over the broker's limit would fail after its siblings (and
@@ -208,9 +356,7 @@ class Intake:
         refused = _refused_by_routing(submission.partner, record)
         if refused is not None:
             return refused
-        if not record.partner_ref:
-            # A web form has no reference of its own: the submission names it.
-            record = _with_partner_ref(record, f"{submission.submission_id}/{record.record_no}")
+        record = cast(InboundReferral, self._named_record(submission, record))
         referral = ids.referral_id(self._referral_key, submission.partner, record.partner_ref)
         if is_erased(self._ledger(referral)):
             return _rejection(
@@ -224,9 +370,10 @@ class Intake:
         known = self._latest(referral)
         row = {"record": record.record_no, "referral_id": referral, "duplicate": False}
         if known is not None and known.digest == digest:
-            return Accepted({**row, "duplicate": True}, None)
+            return Accepted({**row, "duplicate": True}, self._earlier(known.written))
         version = known.version + 1 if known else 1
-        self._pending[referral] = KnownVersion(version, digest)
+        self._claimed.append((referral, self._pending.get(referral)))
+        self._pending[referral] = KnownVersion(version, digest, self._writing)
         return Accepted(row, self._publish_referral(submission, record, referral, version, digest))
 
     async def _publish_referral(
@@ -256,6 +403,16 @@ class Intake:
         entry = self._ledger(referral)
         recorded = KnownVersion(entry["version"], entry["digest"]) if entry else None
         pending = self._pending.get(referral)
+        if (
+            recorded is not None
+            and pending is not None
+            and pending.version <= recorded.version
+            and pending.written is not None
+            and pending.written.done()
+            and pending.written.exception() is None
+        ):
+            del self._pending[referral]  # the ledger has it now: the pending copy is no longer needed
+            pending = None
         if recorded is None or (pending is not None and pending.version > recorded.version):
             return pending
         return recorded
@@ -263,11 +420,11 @@ class Intake:
     async def _subject(self, record: InboundReferral) -> SubjectKey:
         person = record.subject
         if person.national_id:
-            return await self._vault.subject("NID", person.national_id)
+            return await self._peers.subject("NID", person.national_id)
         if person.email:
-            return await self._vault.subject("EMAIL", person.email)
+            return await self._peers.subject("EMAIL", person.email)
         # No identifier at all: a subject of its own until a case manager links it to a person.
-        return await self._vault.subject("REF", record.partner_ref)
+        return await self._peers.subject("REF", record.partner_ref)
 
     # -- answers and casework --------------------------------------------------------------------------
 
@@ -298,8 +455,10 @@ class Intake:
         except UpdateRefused as refused:
             field = _refused_field(refused.code, record)
             return _rejection(record.record_no, record.raw, field, refused.code, refused.reason)
-        if self._seen(event_id) or _answered_before(entry, event_id):
+        if _answered_before(entry, event_id):
             return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         return Accepted(row, self._publish_update(submission, record, event_id, entry["subject_id"]))
 
     async def _publish_update(
@@ -344,8 +503,8 @@ class Intake:
             )
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         row = {"record": record.record_no, "referral_id": None, "duplicate": False}
-        if self._seen(event_id):
-            return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         event = {
             "event_id": event_id,
             "subject_id": record.subject_ref,
@@ -390,8 +549,8 @@ class Intake:
             )
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         row = {"record": record.record_no, "referral_id": record.referral_id, "duplicate": False}
-        if self._seen(event_id):
-            return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         event = {
             "event_id": event_id,
             "referral_id": record.referral_id,
@@ -419,8 +578,8 @@ class Intake:
         event_id = ids.update_event_id(submission.partner, record.partner_ref)
         # Received, not carried out: ERASURE_COMPLETED answers the court once everything is erased.
         row = {"record": record.record_no, "referral_id": None, "duplicate": False, "received": True}
-        if self._seen(event_id):
-            return Accepted({**row, "duplicate": True}, None)
+        if (seen := self._seen(event_id)) is not None:
+            return Accepted({**row, "duplicate": True}, self._earlier(seen))
         lookup_key = pseudonyms.lookup_key(self._lookup_secret, "NID", record.national_id)
         event: dict[str, Any] = {
             "event_id": event_id,
@@ -465,13 +624,17 @@ class Intake:
         """Lookup keys of every valid national ID in a partner's bytes."""
         return [pseudonyms.lookup_key(self._lookup_secret, "NID", national_id) for national_id in ids_in(raw)]
 
-    def _seen(self, event_id: str) -> bool:
-        if event_id in self._seen_events:
-            return True
-        self._seen_events[event_id] = None
+    def _seen(self, event_id: str) -> asyncio.Future[None] | None:
+        """The write that took this answer (or contact, hours, order) before, if any; else it is taken now."""
+        seen = self._seen_events.get(event_id)
+        if seen is not None:
+            return seen
+        assert self._writing is not None, "decisions are taken inside decide()"
+        self._seen_events[event_id] = self._writing
+        self._claimed_events.append(event_id)
         if len(self._seen_events) > 100_000:
             del self._seen_events[next(iter(self._seen_events))]
-        return False
+        return None
 
     # -- raw records and dead letters ------------------------------------------------------------------
 
@@ -515,6 +678,36 @@ class Intake:
             ),
         )
 
+    async def _all_or_nothing(
+        self,
+        submission: Submission,
+        body: bytes,
+        parse_rejections: Sequence[RecordRejection],
+        mine: Sequence[InboundRecord],
+        theirs: Mapping[str, Sequence[InboundRecord]],
+    ) -> dict[str, Any] | None:
+        """An all-or-nothing submission (a FHIR transaction): every owner checks its records first and nobody
+        writes; one refusal refuses the whole, kept as one dead letter. None: every record passed, go on.
+
+        The check and the writes after it are two steps: an answer on the same referral arriving in between can
+        still refuse a record at the write, and the receipt then says so, as for any submission."""
+        rejected = list(parse_rejections)
+        if not rejected:
+            checked = await asyncio.gather(
+                self.decide(submission, mine, [], check_only=True),
+                *(self._peers.decide(url, submission, records, check_only=True) for url, records in theirs.items()),
+            )
+            rejected = [r for _, rejections in checked for r in rejections]
+        if not rejected:
+            return None
+        every = [record.record_no for record in (*mine, *(r for records in theirs.values() for r in records))]
+        refused = all_or_nothing.refuse(body, sorted(rejected, key=lambda r: r.record_no), every)
+        self._fits(0, len(body) + intake.RECORD_OVERHEAD)
+        await self._dead_letter(submission, refused.dead_letter)
+        metrics.DEAD_LETTERS.labels(submission.partner, refused.dead_letter.code).inc()
+        metrics.SUBMISSIONS.labels(submission.partner, "refused").inc()
+        return {"submission_id": submission.submission_id, "accepted": [], "rejected": refused.rows}
+
     async def _refuse(
         self,
         partner: str,
@@ -528,6 +721,11 @@ class Intake:
         whole = RecordRejection(record_no=0, field=refused.field, code=refused.code, reason=refused.reason, raw=body)
         await self._dead_letter(submission, whole)
         metrics.DEAD_LETTERS.labels(partner, refused.code).inc()
+
+
+async def _settled(written: asyncio.Future[None]) -> None:
+    """Raises EarlierCopyNotWritten if that write failed; shielded: one waiter giving up cancels nobody's write."""
+    await asyncio.shield(written)
 
 
 async def _bounded(sends: list[Awaitable[None]]) -> None:
@@ -550,10 +748,15 @@ async def _bounded(sends: list[Awaitable[None]]) -> None:
     except BaseException:
         for task in workers:
             task.cancel()
-        for send in pending:  # never started: close them, or each warns "never awaited"
-            if asyncio.iscoroutine(send):
-                send.close()
+        _close(list(pending))  # never started
         raise
+
+
+def _close(sends: list[Awaitable[None]]) -> None:
+    """Writes planned but never to be started: closed, or each warns "never awaited"."""
+    for send in sends:
+        if asyncio.iscoroutine(send):
+            send.close()
 
 
 def _concerns(entry: Mapping[str, Any], partner: str) -> bool:

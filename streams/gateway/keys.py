@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -21,6 +21,8 @@ from streams.gateway import trail
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer, refusal
 from streams.gateway.routes import KEY_RELEASE
+from streams.peers.client import PeerUnavailable
+from streams.peers.ownership import OwnerUnknown
 
 if TYPE_CHECKING:
     from streams.hub import Hub
@@ -35,10 +37,14 @@ async def release(hub: Hub, caller: Caller, request: web.Request) -> web.StreamR
         return refusal(
             400, "INVALID_REQUEST", f'請以 {{"key_ids": ["S-…#{caller.partner}"]}} 指定，最多 {MAX_KEYS} 個。'
         )
+    try:
+        assigned = await _assigned(hub, caller.partner, key_ids)
+    except (OwnerUnknown, PeerUnavailable):
+        return refusal(503, "UNAVAILABLE", "系統正在調整工作節點，請稍後再試。", headers={"Retry-After": "2"})
     released: list[dict[str, str]] = []
     unknown: list[str] = []
     for key_id in key_ids:
-        key = _view_key(hub, caller.partner, key_id)
+        key = _view_key(hub, caller.partner, key_id, assigned)
         if key is None:
             unknown.append(key_id)
         else:
@@ -72,22 +78,27 @@ def _text(key_id: object) -> bool:
     return isinstance(key_id, str) and key_id.isascii() and key_id.isprintable()
 
 
-def _view_key(hub: Hub, partner: str, key_id: str) -> bytes | None:
+def _view_key(hub: Hub, partner: str, key_id: str, assigned: set[str]) -> bytes | None:
     view = envelopes.parse_view_key_id(key_id)
-    if view is None or view[1] != partner:
+    if view is None or view[1] != partner or view[0] not in assigned:
         return None
-    subject_id = view[0]
-    if not _assigned(hub, subject_id, partner):
-        return None
-    subject_key = hub.vault.data_key(subject_id)
+    subject_key = hub.vault.data_key(view[0])
     return None if subject_key is None else envelopes.release_view_key(subject_key, key_id, partner)
 
 
-def _assigned(hub: Hub, subject_id: str, partner: str) -> bool:
-    """Whether ``partner`` was given a referral of this person (its own view exists only then)."""
-    index: Any = hub.subject_index.get(subject_id) or {}
-    for referral_id in index.get("referrals") or ():
-        entry = hub.ledger.get(referral_id)
-        if entry is not None and not is_erased(entry) and partner in entry["destinations"]:
-            return True
-    return False
+async def _assigned(hub: Hub, partner: str, key_ids: list[str]) -> set[str]:
+    """The subjects among ``key_ids`` the partner was given a referral of (its own view exists only then); the
+    person's index and the referrals' ledger entries are read from the workers that own them."""
+    views = [envelopes.parse_view_key_id(key_id) for key_id in key_ids]
+    subjects = sorted({view[0] for view in views if view is not None and view[1] == partner})
+    index = await hub.peer_tables.get_many("subject-index", subjects)
+    listed = {subject: list((index.get(subject) or {}).get("referrals") or ()) for subject in subjects}
+    entries = await hub.peer_tables.get_many("referral-ledger", [r for refs in listed.values() for r in refs])
+    return {
+        subject
+        for subject, referral_ids in listed.items()
+        if any(
+            (entry := entries.get(r)) is not None and not is_erased(entry) and partner in entry["destinations"]
+            for r in referral_ids
+        )
+    }

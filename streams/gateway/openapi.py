@@ -6,6 +6,8 @@ from functools import cache
 from typing import Any
 
 from adapters import registry
+from streams.access import roles
+from streams.access.credentials import Principal, Role
 from streams.access.roles import Access
 from streams.gateway.routes import ROUTES, Route
 
@@ -25,15 +27,29 @@ def _error(description: str) -> dict[str, Any]:
     return _json(_ERROR, description)
 
 
-_REFUSALS: dict[Access, dict[str, str]] = {
-    Access.ANYONE: {},
-    Access.PARTNER: {"401": "No, a bad, an expired or a revoked credential", "403": "Not a partner's credential"},
-    Access.SOURCE: {
-        "401": "No, a bad, an expired or a revoked credential",
-        "404": "Unknown referral, or one the partner did not send (the same answer)",
-    },
-    Access.OPERATOR: {"401": "No, a bad, an expired or a revoked credential", "403": "Not an operator's credential"},
+_REFUSAL_TEXT = {
+    401: "No, a bad, an expired or a revoked credential (WWW-Authenticate: Bearer)",
+    403: "A credential of the wrong role: a partner's on an operators' route, an operator's on a partners' route",
+    404: "Unknown referral, or one the caller may not see: the same answer, so it tells nobody what exists",
 }
+_CALLERS = (
+    None,
+    Principal("SOURCE", Role.PARTNER, "c-source"),
+    Principal("OTHER", Role.PARTNER, "c-other"),
+    Principal("OPERATOR", Role.OPERATOR, "c-operator"),
+)
+
+
+def refusals(access: Access) -> dict[str, str]:
+    """The refusal answers a route of this access can give, as the one access rule (streams/access/roles.py) gives
+    them to every kind of caller: the document says what the gate does, not what someone remembered it does."""
+    statuses = {
+        status
+        for principal in _CALLERS
+        for source in (None, "SOURCE")
+        if (status := roles.refusal(access, principal, source)) is not None
+    }
+    return {str(status): _REFUSAL_TEXT[status] for status in sorted(statuses)}
 
 
 def _declare_access(operation: dict[str, Any], route: Route) -> None:
@@ -43,10 +59,18 @@ def _declare_access(operation: dict[str, Any], route: Route) -> None:
     if route.access is Access.ANYONE:
         operation["security"] = []
         return
-    for status, description in _REFUSALS[route.access].items():
-        responses.setdefault(status, _error(description))
+    for status, description in refusals(route.access).items():
+        responses[status] = _error(description)
+        if status == "401":
+            responses[status]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}
     responses.setdefault("400", _error("Malformed request (e.g. two Authorization headers)"))
-    responses.setdefault("429", _error("Too many requests: wait Retry-After seconds"))
+    responses.setdefault(
+        "429",
+        {
+            **_error("Too many requests: wait Retry-After seconds"),
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        },
+    )
 
 
 @cache
@@ -145,7 +169,6 @@ def document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": request_content},
                     "responses": {
                         "202": _json({"$ref": "#/components/schemas/Receipt"}, "Receipt"),
-                        "401": _error("Unknown or missing credential"),
                         "413": _error("Body over 10 MiB"),
                         "415": _error("Not a format this partner posts"),
                         "503": _error("Starting up"),
@@ -160,7 +183,6 @@ def document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/ReferralStatus"}, "Referral"),
-                        "404": _error("Unknown referral"),
                     },
                 }
             },
@@ -213,7 +235,7 @@ def document() -> dict[str, Any]:
                         ["partner"],
                         {"partner": {"type": "string"}, "since": {"type": "string", "format": "date-time"}},
                     ),
-                    "responses": {"200": {"description": "Replay summary"}, "401": _error("Not an operator")},
+                    "responses": {"200": {"description": "Replay summary"}},
                 }
             },
             "/v1/admin/clock": {
@@ -228,7 +250,6 @@ def document() -> dict[str, Any]:
                     ),
                     "responses": {
                         "200": {"description": "The clock after the move"},
-                        "401": _error("Not an operator"),
                         "409": _error("This deployment runs on the wall clock"),
                     },
                 },
@@ -236,8 +257,15 @@ def document() -> dict[str, Any]:
             "/healthz": {
                 "get": {
                     "security": [],
-                    "summary": "200 when the broker answers and partitions are held",
-                    "responses": {"200": {"description": "Healthy"}, "503": {"description": "Not ready"}},
+                    "summary": "200 while the worker's event loop answers (liveness)",
+                    "responses": {"200": {"description": "Alive"}},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "security": [],
+                    "summary": "200 when the broker answers, partitions are held and their tables restored",
+                    "responses": {"200": {"description": "Ready for traffic"}, "503": {"description": "Not ready"}},
                 }
             },
             "/v1/keys/release": {
@@ -268,12 +296,80 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/reports/kpi": {
+                "get": {
+                    "summary": "Operators: the programme's indicators (成果指標) for a period, from the event topics",
+                    "parameters": [
+                        {"name": name, "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}
+                        for name in ("from", "to")
+                    ]
+                    + [{"name": "detail", "in": "query", "required": False, "schema": {"enum": ["1"]}}],
+                    "responses": {
+                        "200": {
+                            "description": "HTML page with charts; JSON with Accept: application/json",
+                            "content": {"text/html": {}, "application/json": {}},
+                        },
+                        "400": _error("Bad period"),
+                        "503": _error("The topics could not be read"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
+            },
+            "/asyncapi.json": {
+                "get": {
+                    "summary": "Every topic: key, partitioning, clean-up, Avro schemas, who writes and reads it",
+                    "responses": {"200": {"description": "AsyncAPI 3.0"}},
+                }
             },
         },
     }
     paths: dict[str, Any] = document["paths"]
+    paths.update(_dead_letter_paths(cursor, limit, page_headers))
     for route in ROUTES:
-        _declare_access(paths[route.path][route.method.lower()], route)
+        if route.access is not Access.PEER:  # between the hub's own workers: not a partner's API
+            _declare_access(paths[route.path][route.method.lower()], route)
     return document
+
+
+def _dead_letter_paths(cursor: dict[str, Any], limit: dict[str, Any], page_headers: dict[str, Any]) -> dict[str, Any]:
+    """Operators' dead-letter triage (streams/gateway/dlq.py)."""
+    one = [
+        {"name": "submission_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "record_no", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}},
+    ]
+    window = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}}
+        for name in ("since", "until")
+    ] + [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}} for name in ("partner", "code")]
+    return {
+        "/v1/admin/dead-letters": {
+            "get": {
+                "summary": "Operators: dead letters by partner × code over a window (default the last 7 days), and a "
+                "page of them (field, code, the reason the partner was given)",
+                "parameters": [*window, cursor, limit],
+                "responses": {
+                    "200": {"description": '{"window", "counts", "by_partner", "items"}', "headers": page_headers},
+                    "400": _error("Bad window, filter, cursor or limit"),
+                },
+            }
+        },
+        "/v1/admin/dead-letters/{submission_id}/{record_no}": {
+            "get": {
+                "summary": "Operators: one dead letter in full; its sealed original is described, never shown",
+                "parameters": one,
+                "responses": {"200": {"description": "The dead letter"}, "404": _error("No such dead letter")},
+            }
+        },
+        "/v1/admin/dead-letters/{submission_id}/{record_no}/replay": {
+            "post": {
+                "summary": "Operators: re-run one dead letter's original record through the current adapters",
+                "parameters": one,
+                "responses": {
+                    "200": {"description": '{"dead_letter_id", "summary", "receipt"}'},
+                    "404": _error("No such dead letter"),
+                },
+            }
+        },
+    }

@@ -32,7 +32,7 @@ _PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _UNAVAILABLE = "系統暫時無法讀取資料，請稍後再試；未回傳任何資料，游標不變。"
 
 
-def _page_asked(hub: Hub, caller: Caller, request: web.Request, stream: str) -> tuple[int, Positions] | web.Response:
+def page_asked(hub: Hub, caller: Caller, request: web.Request, stream: str) -> tuple[int, Positions] | web.Response:
     """``limit`` and ``after`` of a pull: how many items, from which positions (the sealed cursor opened)."""
     text = request.query.get("limit", "100")
     # ASCII digits only: "²".isdigit() is True, and int("²") is a ValueError.
@@ -59,7 +59,7 @@ def _page(hub: Hub, caller: Caller, stream: str, page: Page) -> web.Response:
 
 
 async def assignments(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
-    asked = _page_asked(hub, caller, request, "assignments")
+    asked = page_asked(hub, caller, request, "assignments")
     if isinstance(asked, web.Response):
         return asked
     limit, start = asked
@@ -92,7 +92,7 @@ async def assignments(hub: Hub, caller: Caller, request: web.Request) -> web.Str
 
 
 async def status(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
-    asked = _page_asked(hub, caller, request, "status")
+    asked = page_asked(hub, caller, request, "status")
     if isinstance(asked, web.Response):
         return asked
     limit, start = asked

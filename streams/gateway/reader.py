@@ -25,6 +25,19 @@ STALL_SECONDS = 10.0
 """How long a read may see no progress on records the end offsets promise before it is given up."""
 
 
+def groupless_consumer(bootstrap: list[str], client_id: str, options: Mapping[str, Any]) -> AIOKafkaConsumer:
+    """A consumer that reads on request: no group, nothing committed (the hub's own consumers are undisturbed)."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        client_id=client_id,
+        # A read asks only for what the end offsets promise: no fetch should wait at the broker for more.
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        **options,
+    )
+
+
 class ReaderUnavailable(RuntimeError):
     """A read failed; the gateway answers 503 and the next read starts on a fresh consumer."""
 
@@ -38,15 +51,7 @@ class TopicReader:
 
     async def _ready(self) -> AIOKafkaConsumer:
         if self._consumer is None:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
-                group_id=None,
-                enable_auto_commit=False,
-                client_id="refhub-reader",
-                # A read asks only for what the end offsets promise: no fetch should wait at the broker for more.
-                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-                **self._client_options,
-            )
+            consumer = groupless_consumer(self._bootstrap, "refhub-reader", self._client_options)
             await consumer.start()
             self._consumer = consumer
         return self._consumer

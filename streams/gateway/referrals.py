@@ -12,17 +12,21 @@ from aiohttp import web
 
 from processors import audit
 from processors.erasure.referrals import is_erased
-from streams.gateway import status_view, trail
+from streams.gateway import peers, status_view, trail
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer, refusal
 from streams.gateway.routes import REFERRAL
+from streams.peers.intake import LEDGER
 
 if TYPE_CHECKING:
     from streams.hub import Hub
 
 
 async def get(hub: Hub, caller: Caller, request: web.Request, referral_id: str) -> web.StreamResponse:
-    entry = hub.ledger.get(referral_id) if referral_id.isascii() and len(referral_id) <= 64 else None
+    well_formed = referral_id.isascii() and len(referral_id) <= 64
+    if well_formed and (forwarded := await peers.at_owner(hub, request, LEDGER, referral_id)) is not None:
+        return forwarded
+    entry = hub.ledger.get(referral_id) if well_formed else None
     if entry is None or not caller.may_see(entry.get("source")):
         return refusal(404, "UNKNOWN_REFERRAL", "查無此轉介編號，或該轉介並非由貴單位轉出。")
     if is_erased(entry):
@@ -30,7 +34,7 @@ async def get(hub: Hub, caller: Caller, request: web.Request, referral_id: str) 
         entities = [audit.entity(referral_id, "REFERRAL")]
     else:
         # The person's gaps concern other agencies' referrals too: operators only (need to know).
-        journey = (hub.journeys.get(entry["subject_id"]) or {}) if caller.is_operator else None
+        journey = (await hub.peer_tables.get("journeys", entry["subject_id"]) or {}) if caller.is_operator else None
         view = status_view.render(entry, hub.clocks.get(referral_id), journey)
         entities = [audit.entity(entry["subject_id"], "SUBJECT"), audit.entity(referral_id, "REFERRAL")]
     await trail.record(

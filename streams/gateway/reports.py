@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +19,9 @@ from streams.gateway.reader import TopicReader
 from streams.topology import REFERRAL_EVENTS, TREATMENT_HOURS
 from streams.vault import KeyVault
 
+SourceEntries = Callable[[str], Awaitable[list[Mapping[str, Any]]]]
+"""partner → the ledger entries of the referrals it sent, from every worker (streams/peers/tables.py)."""
+
 
 @dataclass(frozen=True)
 class ReportPage:
@@ -28,7 +31,7 @@ class ReportPage:
 
 
 class ProgressReports:
-    def __init__(self, reader: TopicReader, vault: KeyVault, ledger: Callable[[], Iterable[Mapping[str, Any]]]) -> None:
+    def __init__(self, reader: TopicReader, vault: KeyVault, ledger: SourceEntries) -> None:
         self._reader = reader
         self._vault = vault
         self._ledger = ledger
@@ -36,7 +39,7 @@ class ProgressReports:
     async def render(self, partner: str, period: str) -> ReportPage:
         entries = {
             e["referral_id"]: e
-            for e in self._ledger()
+            for e in await self._ledger(partner)
             if e is not None and e["source"] == partner and e["kind"] == "DEFERRED_PROSECUTION" and not is_erased(e)
         }
         events, _ = await self._reader.read(

@@ -82,8 +82,66 @@ AUDIT = Route(
     "Who saw a person's data, when, and which fields (JSON lines)",
     "稽核 (個人資料保護法第18條)",
 )
+KPI_REPORT = Route(
+    "GET",
+    "/v1/reports/kpi",
+    Access.OPERATOR,
+    "The programme's indicators for a period (成果指標): HTML page, or JSON",
+    "成果指標報表 (毒品危害防制中心計畫期中、期末成果)",
+)
+DLQ_LIST = Route(
+    "GET",
+    "/v1/admin/dead-letters",
+    Access.OPERATOR,
+    "What was refused, why, for which partner: counts by partner × code over a window, and its dead letters",
+    "維運：退件分析",
+)
+DLQ_SHOW = Route(
+    "GET",
+    "/v1/admin/dead-letters/{submission_id}/{record_no}",
+    Access.OPERATOR,
+    "One dead letter in full (whether its sealed original is stored and readable; never its bytes)",
+    "維運：退件分析",
+)
+DLQ_REPLAY = Route(
+    "POST",
+    "/v1/admin/dead-letters/{submission_id}/{record_no}/replay",
+    Access.OPERATOR,
+    "Re-run one dead letter's original record through the current adapters",
+    "維運：轉換程式修正後重新處理",
+)
 OPENAPI = Route("GET", "/openapi.json", Access.ANYONE, "This API's OpenAPI description", "說明文件")
-HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker may take traffic", "健康檢查")
+ASYNCAPI = Route("GET", "/asyncapi.json", Access.ANYONE, "Every topic's AsyncAPI description", "說明文件")
+HEALTH = Route("GET", "/healthz", Access.ANYONE, "Whether this worker is alive (a liveness probe)", "健康檢查")
+READY = Route(
+    "GET",
+    "/readyz",
+    Access.ANYONE,
+    "Whether this worker may take traffic now (a readiness probe: tables restored, partitions held)",
+    "就緒檢查",
+)
+
+PEER_RECORDS = Route(
+    "POST",
+    "/internal/v1/records",
+    Access.PEER,
+    "Another worker hands over the records whose referrals this worker owns, for it to decide and write",
+    "受理轉介 (由該轉介所屬之工作節點決定)",
+)
+PEER_SUBJECTS = Route(
+    "POST",
+    "/internal/v1/subjects",
+    Access.PEER,
+    "Another worker asks for the subject of a lookup key this worker owns, made if there is none",
+    "個案代號 (一人一號)",
+)
+PEER_TABLES = Route(
+    "POST",
+    "/internal/v1/tables",
+    Access.PEER,
+    "Another worker reads rows of this worker's tables: by key, or every owned row that matches",
+    "跨工作節點查詢",
+)
 
 ROUTES: tuple[Route, ...] = (
     SUBMISSIONS,
@@ -96,6 +154,15 @@ ROUTES: tuple[Route, ...] = (
     CLOCK_READ,
     CLOCK_MOVE,
     AUDIT,
+    KPI_REPORT,
+    DLQ_LIST,
+    DLQ_SHOW,
+    DLQ_REPLAY,
     OPENAPI,
+    ASYNCAPI,
     HEALTH,
+    READY,
+    PEER_RECORDS,
+    PEER_SUBJECTS,
+    PEER_TABLES,
 )

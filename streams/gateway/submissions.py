@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -12,12 +13,16 @@ from streams import metrics
 from streams.gateway.auth import Caller
 from streams.gateway.guard import answer, refusal
 from streams.gateway.health import serving
-from streams.gateway.intake import RecordTooLarge
+from streams.gateway.intake import EarlierCopyNotWritten, RecordTooLarge
+from streams.peers.client import PeerUnavailable
+from streams.peers.ownership import OwnerUnknown
 
 if TYPE_CHECKING:
     from streams.hub import Hub
 
 TOO_LARGE = "檔案超過 10 MiB，請分批傳送。"
+
+log = logging.getLogger(__name__)
 
 
 async def post(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
@@ -47,4 +52,21 @@ async def post(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResp
     except RecordTooLarge as too_large:
         metrics.REFUSALS.labels("RECORD_TOO_LARGE").inc()
         return answer(too_large.answer(), status=413)
+    except (OwnerUnknown, PeerUnavailable, EarlierCopyNotWritten):
+        # A rebalance, an owner that did not answer, or an earlier copy whose write failed: nothing of this file
+        # is receipted, and whatever was written is recognised as a duplicate when the partner sends again.
+        metrics.REFUSALS.labels("RETRY").inc()
+        return refusal(
+            503, "RETRY", "系統正在調整工作節點，本次傳送未受理，請稍後重送同一檔案。", headers={"Retry-After": "2"}
+        )
+    accepted, rejected = receipt.get("accepted") or [], receipt.get("rejected") or []
+    log.info(
+        "submission %s from %s (%s): %d accepted, %d of them duplicates, %d rejected",
+        receipt.get("submission_id"),
+        caller.partner,
+        adapter.format,
+        len(accepted),
+        sum(1 for row in accepted if row.get("duplicate")),
+        len(rejected),
+    )
     return answer(receipt, status=202)

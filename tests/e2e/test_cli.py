@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,53 @@ def test_replay_command(hub: HubProcess, tmp_path: Path) -> None:
     assert refhub(hub, "replay", "--partner", "POLICE", "--since", "yesterday", "--url", hub.url).returncode == 2
     unknown = refhub(hub, "replay", "--partner", "NOBODY", "--url", hub.url)
     assert unknown.returncode == 2 and json.loads(unknown.stdout)["error"] == "UNKNOWN_PARTNER"
+
+
+def test_the_cli_finds_its_configuration_from_any_directory(hub: HubProcess, tmp_path: Path) -> None:
+    """Run from a directory that is not the repository, with a home of its own (no dev tokens where `refhub run`
+    would put them): the user's config file, or the environment, tells the CLI its hub, broker and token."""
+    home, elsewhere, xdg = tmp_path / "home", tmp_path / "elsewhere", tmp_path / "xdg"
+    for directory in (home, elsewhere):
+        directory.mkdir()
+    sample = REPO / "deploy" / "local" / "samples" / "police_child_protection.csv"
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("REFHUB_")}
+    # PYTHONPATH: this checkout's code (a fresh clone's .venv finds it anyway), nothing of its working directory.
+    base = {**clean, "HOME": str(home), "XDG_CONFIG_HOME": str(xdg), "PYTHONPATH": str(REPO)}
+
+    def refhub_from_elsewhere(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "streams.cli.main", *args],
+            cwd=elsewhere,
+            env={**base, **env},
+            text=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    lost = refhub_from_elsewhere("submit", "--partner", "POLICE", str(sample), "--url", hub.url)
+    assert lost.returncode == 2 and json.loads(lost.stderr)["error"] == "NO_CREDENTIAL", "nothing configured yet"
+
+    config = xdg / "refhub" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'gateway_url = "{hub.url}"\nbroker = "{hub.broker.bootstrap}"\ndev_tokens_file = "{hub.dev_tokens_file}"\n'
+    )
+    submitted = refhub_from_elsewhere("submit", "--partner", "POLICE", str(sample))
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    referral_id = json.loads(submitted.stdout)["accepted"][0]["referral_id"]
+    shown = refhub_from_elsewhere("status", referral_id)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["referral_id"] == referral_id, shown.stderr
+    consumed = refhub_from_elsewhere("consume", "referrals.events", "--from-beginning", "--max", "1")
+    assert consumed.returncode == 0 and consumed.stdout, consumed.stderr
+
+    # A clerk's own configuration: production, a token of its own in a file only it reads, named by REFHUB_CONFIG.
+    own = tmp_path / "police.toml"
+    own.write_text(f'environment = "production"\ngateway_url = "{hub.url}"\ntoken = "{hub.token("POLICE")}"\n')
+    own.chmod(0o600)
+    again = refhub_from_elsewhere("submit", "--partner", "POLICE", str(sample), REFHUB_CONFIG=str(own))
+    assert again.returncode == 0 and all(row["duplicate"] for row in json.loads(again.stdout)["accepted"])
+
+    # The environment wins over the file.
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    redirected = refhub_from_elsewhere("submit", "--partner", "POLICE", str(sample), REFHUB_GATEWAY_URL=nowhere)
+    assert redirected.returncode == 2 and json.loads(redirected.stderr)["error"] == "CONNECTION_FAILED"

@@ -109,14 +109,16 @@ def _order(order_no: str, national_id: str) -> dict[str, Any]:
 
 
 def _segments(hub: HubProcess, topic: str) -> bytes:
-    logs = hub.broker.data_dir / "logs"
-    return b"".join(p.read_bytes() for d in logs.glob(f"{topic}-*") for p in sorted(d.glob("*.log")))
+    """Every replica's segments of the topic (on a cluster each node compacts its own)."""
+    return b"".join(
+        p.read_bytes() for logs in hub.broker.log_dirs for d in logs.glob(f"{topic}-*") for p in sorted(d.glob("*.log"))
+    )
 
 
 def _roll_segments(hub: HubProcess, topic: str) -> None:
     """Append a harmless tombstone to every partition, so the segment holding the erased key rolls and the
     cleaner may compact it (the active segment is never cleaned). The vault ignores tombstones of unknown keys."""
-    producer = KafkaProducer(bootstrap_servers=[hub.broker.bootstrap], acks="all")
+    producer = KafkaProducer(bootstrap_servers=hub.broker.bootstrap.split(","), acks="all")
     try:
         for partition in range(3):
             producer.send(topic, key=f"ROLL-{time.time_ns()}-{partition}".encode(), value=None, partition=partition)

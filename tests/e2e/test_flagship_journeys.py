@@ -25,7 +25,8 @@ import pytest
 from adapters.roster_fixed_width import RosterDetail, format_roster
 from adapters.validation import make_national_id
 from tests.support import police
-from tests.support.processes import REPO, Broker, HubProcess
+from tests.support.movable_clock import advance, advance_to, hub_now, own_hub
+from tests.support.processes import REPO, HubProcess
 from tests.support.topics import Message, wait_for
 
 pytestmark = pytest.mark.broker
@@ -38,33 +39,8 @@ DAY = 24 * HOUR
 
 @pytest.fixture(scope="module")
 def timed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    broker = Broker(data_dir=tmp_path_factory.mktemp("kafka-timed"))
-    broker.start()
-    hub = HubProcess(
-        broker=broker,
-        work_dir=tmp_path_factory.mktemp("hub-timed"),
-        extra_env={"REFHUB_MOVABLE_CLOCK": "true", "REFHUB_SLA_TICK_SECONDS": "0.3"},
-    )
-    try:
-        hub.start()
+    with own_hub(tmp_path_factory, "timed") as hub:
         yield hub
-    finally:
-        hub.stop()
-        broker.stop()
-
-
-def hub_now(hub: HubProcess) -> datetime:
-    code, body = hub.get("/v1/admin/clock", hub.token("OPERATOR"))
-    assert code == 200, body
-    return datetime.fromisoformat(body["now"])
-
-
-def advance(hub: HubProcess, seconds: float) -> datetime:
-    code, body = hub.post(
-        "/v1/admin/clock", json.dumps({"advance_seconds": seconds}).encode(), "application/json", hub.token("OPERATOR")
-    )
-    assert code == 200, body
-    return datetime.fromisoformat(body["now"])
 
 
 def post(hub: HubProcess, partner: str, body: bytes, content_type: str) -> dict[str, Any]:
@@ -139,10 +115,6 @@ def clocks_and_gaps(hub: HubProcess, referral_id: str) -> dict[str, Any]:
 
 def clocks(hub: HubProcess, referral_id: str) -> list[dict[str, Any]]:
     return list(clocks_and_gaps(hub, referral_id)["clocks"])
-
-
-def advance_to(hub: HubProcess, when: datetime) -> datetime:
-    return advance(hub, max((when - hub_now(hub)).total_seconds(), 0.0))
 
 
 def assignment(hub: HubProcess, agency: str, referral_id: str) -> dict[str, Any]:

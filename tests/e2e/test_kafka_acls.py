@@ -137,7 +137,7 @@ def test_partner_reads_its_own_topic_and_is_refused_the_others(secured: SecuredB
     hub = HubProcess(
         broker=secured,
         work_dir=tmp_path,
-        extra_env={**secured.hub_env(HUB_USER), "REFHUB_LOG_LEVEL": "info"},
+        extra_env={**secured.client_env(HUB_USER), "REFHUB_LOG_LEVEL": "info"},
     )
     TIMINGS["hub healthy"] = hub.start(timeout=180)
     try:
@@ -199,7 +199,7 @@ def test_partner_reads_its_own_topic_and_is_refused_the_others(secured: SecuredB
 
     assert hub.log_path is not None
     log = hub.log_path.read_text(errors="replace")
-    assert "[INFO]" in log, "an info-level log to look through"
+    assert '"level": "INFO"' in log or "[INFO]" in log, "an info-level log to look through"
     refusals = [line for line in log.splitlines() if "not authorized" in line or "AuthorizationFailed" in line]
     assert not refusals, f"the planned ACLs left the hub short: {refusals[:5]}"
     for user, password in secured.passwords.items():

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import police
 from tests.support.processes import HubProcess
-from tests.support.topics import Message, end_offsets_total, read_topic, wait_for
+from tests.support.topics import Message, end_offsets_total, read_topic, wait_for_referrals
 
 pytestmark = pytest.mark.broker
 
@@ -42,14 +42,7 @@ def test_kill_9_mid_stream_loses_nothing_and_repeats_are_identical(hub: HubProce
 
     hub.start()
     for agency in ("SOCIAL", "BUREAU"):
-        found = wait_for(
-            hub.broker.bootstrap,
-            f"assignments.{agency}",
-            ours,
-            RECORDS,
-            timeout=120,
-            distinct=lambda m: m.value["referral_id"],
-        )
+        found = wait_for_referrals(hub.broker.bootstrap, f"assignments.{agency}", referral_ids)
         by_referral: dict[str, list[Message]] = defaultdict(list)
         for message in found:
             by_referral[message.value["referral_id"]].append(message)

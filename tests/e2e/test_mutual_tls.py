@@ -24,7 +24,7 @@ import pytest
 
 from tests.support import police, raw_http
 from tests.support.certs import Ca, CertFiles, make_ca
-from tests.support.processes import Broker, HubProcess
+from tests.support.processes import HubProcess, on_own_broker
 from tests.support.raw_http import RawAnswer
 from tests.support.topics import wait_for
 
@@ -90,26 +90,22 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture(scope="module")
 def tls_hub(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[TlsHub]:
     server = pki.ca.issue(tmp_path_factory.mktemp("gateway-server"), "localhost", server=True)
-    broker = Broker(data_dir=tmp_path_factory.mktemp("kafka-tls"))
-    broker.start()
-    hub = TlsHub(
-        broker=broker,
-        work_dir=tmp_path_factory.mktemp("hub-tls"),
-        extra_env={
-            "REFHUB_WEB_TLS_CERT_FILE": str(server.cert),
-            "REFHUB_WEB_TLS_KEY_FILE": str(server.key),
-            "REFHUB_WEB_TLS_CLIENT_CA_FILE": str(pki.ca.cert),
-            "REFHUB_WEB_TLS_REQUIRE_CLIENT_CERT": "true",
-        },
-        # /healthz needs no credential, but the handshake needs a certificate: any the CA signed will do.
-        probe=client(pki, pki.stranger),
-    )
-    try:
-        hub.start()
+    with on_own_broker(
+        tmp_path_factory.mktemp("kafka-tls"),
+        lambda broker: TlsHub(
+            broker=broker,
+            work_dir=tmp_path_factory.mktemp("hub-tls"),
+            extra_env={
+                "REFHUB_WEB_TLS_CERT_FILE": str(server.cert),
+                "REFHUB_WEB_TLS_KEY_FILE": str(server.key),
+                "REFHUB_WEB_TLS_CLIENT_CA_FILE": str(pki.ca.cert),
+                "REFHUB_WEB_TLS_REQUIRE_CLIENT_CERT": "true",
+            },
+            # /healthz needs no credential, but the handshake needs a certificate: any the CA signed will do.
+            probe=client(pki, pki.stranger),
+        ),
+    ) as hub:
         yield hub
-    finally:
-        hub.stop()
-        broker.stop()
 
 
 def call(

@@ -37,6 +37,8 @@ GARBAGE = "rhk_0123456789abcdef_" + "Z" * 43
 """Shaped like a token, known to nobody."""
 MADE_UP = "R-" + "7" * 20
 """A referral id of the right shape that no referral has."""
+MADE_UP_SUBMISSION = "SUB-20000101000000-00000000"
+"""A submission id of the right shape that no dead letter has."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ def expected(route: Route, caller: Caller) -> tuple[int, str | None]:
     the request the walk sends (no body, no query)."""
     if route.access is Access.ANYONE:
         return 200, None
+    if route.access is Access.PEER:
+        return 403, "PEERS_ONLY"  # only another worker's signature opens it: no credential does
     if caller.kind == "anonymous":
         return 401, "UNAUTHENTICATED"
     if route.access is Access.OPERATOR and caller.kind != "operator":
@@ -149,25 +153,30 @@ ANSWERS: dict[Route, dict[str, tuple[int, str | None]]] = {
     routes.CLOCK_READ: {"operator": (200, None)},
     routes.CLOCK_MOVE: {"operator": (409, "CLOCK_NOT_MOVABLE")},
     routes.AUDIT: {"operator": (400, "INVALID_SUBJECT")},
+    routes.KPI_REPORT: {"operator": (400, "INVALID_PERIOD")},
+    routes.DLQ_LIST: {"operator": (200, None)},
+    routes.DLQ_SHOW: {"operator": (404, "UNKNOWN_DEAD_LETTER")},
+    routes.DLQ_REPLAY: {"operator": (404, "UNKNOWN_DEAD_LETTER")},
 }
 
 
 def call(hub: HubProcess, route: Route, caller: Caller, referral_id: str) -> raw_http.RawAnswer:
     headers = [(b"Authorization", f"Bearer {caller.token}".encode())] if caller.token else []
     path = route.path.replace("{referral_id}", referral_id)
+    path = path.replace("{submission_id}", MADE_UP_SUBMISSION).replace("{record_no}", "1")
     return raw_http.send(hub.web_port, raw_http.build(route.method, path, headers))
 
 
 @pytest.fixture(scope="module")
 def walk(hub: HubProcess, callers: list[Caller], referral: Referral) -> Iterator[tuple[list[Walked], Counter[str]]]:
-    before = refusals(hub.metrics_url)
+    before = refusals(hub.metrics_urls)
     with offsets.unchanged(hub.broker.bootstrap, allowed={"audit.events"}, what="the route walk"):
         walked = [Walked(r, c, call(hub, r, c, referral.referral_id)) for r in ROUTES for c in callers]
-    yield walked, counted_since(before, hub.metrics_url)
+    yield walked, counted_since(before, hub.metrics_urls)
 
 
 def test_every_route_is_in_the_walk() -> None:
-    protected = {r for r in ROUTES if r.access not in (Access.ANYONE, Access.SOURCE)}
+    protected = {r for r in ROUTES if r.access not in (Access.ANYONE, Access.SOURCE, Access.PEER)}
     assert protected == set(ANSWERS), "a new route needs its expected answers here"
 
 

@@ -39,7 +39,7 @@ class Scan:
 
 
 def topic_names(bootstrap: str) -> list[str]:
-    admin = KafkaAdminClient(bootstrap_servers=[bootstrap])
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
     try:
         return sorted(name for name in admin.list_topics() if not name.startswith("__"))
     finally:

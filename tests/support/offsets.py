@@ -13,7 +13,7 @@ Offsets = dict[str, int]
 
 
 def snapshot(bootstrap: str) -> Offsets:
-    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
     try:
         partitions = [
             TopicPartition(topic, p)

@@ -50,7 +50,7 @@ class SecuredBroker(Broker):
             "KAFKA_SCRAM_USERS": " ".join(f"{user}={self.passwords[user]}" for user in self.users),
         }
 
-    def hub_env(self, user: str) -> dict[str, str]:
+    def client_env(self, user: str) -> dict[str, str]:
         """The ``REFHUB_*`` settings that make the hub's clients log in as ``user`` over SASL_SSL."""
         assert self.tls is not None
         return {

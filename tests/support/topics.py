@@ -31,7 +31,7 @@ def raw_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, byte
 
 def timed_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, bytes | None, int]]:
     """:func:`raw_records` with each record's timestamp."""
-    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(partitions)
@@ -74,9 +74,22 @@ def wait_for(
         time.sleep(0.5)
 
 
+def wait_for_referrals(bootstrap: str, topic: str, referral_ids: set[str], timeout: float = 120.0) -> list[Message]:
+    """Poll the topic until a record of every one of these referrals is there, or the timeout passes; return
+    every record of theirs (repeats included)."""
+    return wait_for(
+        bootstrap,
+        topic,
+        lambda m: m.value.get("referral_id") in referral_ids,
+        len(referral_ids),
+        timeout=timeout,
+        distinct=lambda m: m.value["referral_id"],
+    )
+
+
 def end_offsets_total(bootstrap: str, topic: str) -> int:
     """How many records the topic has ever had (cheap: no records are read)."""
-    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         return sum(consumer.end_offsets(partitions).values())
@@ -86,7 +99,7 @@ def end_offsets_total(bootstrap: str, topic: str) -> int:
 
 def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
     """Write every (key, value) record (acks=all) and wait for the broker; return the seconds it took."""
-    producer = KafkaProducer(bootstrap_servers=[bootstrap], acks="all", linger_ms=5, batch_size=256 * 1024)
+    producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", linger_ms=5, batch_size=256 * 1024)
     try:
         began = time.monotonic()
         futures = [producer.send(topic, key=key, value=value) for key, value in records]

@@ -44,7 +44,9 @@ def task(**overrides: Any) -> dict[str, Any]:
 
 
 def bundle(*resources: Any, bundle_type: str = "batch") -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": bundle_type, "entry": [{"resource": r} for r in resources]}
+    """Entries as FHIR R4 wants them for the type: a batch or transaction entry says what it does (bdl-3)."""
+    request = {"request": {"method": "PUT", "url": "Task/KSPH-T-114-0311"}} if bundle_type != "collection" else {}
+    return {"resourceType": "Bundle", "type": bundle_type, "entry": [{"resource": r, **request} for r in resources]}
 
 
 def encode(value: Any) -> bytes:
@@ -193,10 +195,81 @@ def test_bundle_entry_that_is_not_a_task_is_rejected_and_the_rest_go_through() -
     assert [r.record_no for r in result.accepted] == [1]
     assert [(r.record_no, r.field, r.code) for r in result.rejected] == [
         (2, "Task.resourceType", "NOT_A_TASK"),
-        (3, "(整筆)", "NOT_A_TASK"),
+        (3, "(整筆)", "NOT_A_TASK"),  # no resource at all: that comes first, whatever its request
         (4, "(整筆)", "NOT_A_TASK"),
     ]
     assert result.rejected[2].raw == b'"Task"'
+    assert not result.atomic, "a collection is a set of records, each taken or refused alone"
+
+
+# --- FHIR R4 bdl-3 / bdl-4 and transaction semantics
+
+
+def entries(bundle_type: str, *items: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": bundle_type, "entry": list(items)}
+
+
+PUT = {"method": "PUT", "url": "Task/KSPH-T-114-0311"}
+
+
+@pytest.mark.parametrize("bundle_type", ["batch", "transaction"])
+@pytest.mark.parametrize(
+    ("entry", "field", "code"),
+    [
+        ({}, "Bundle.entry.request", "MISSING_REQUEST"),
+        ({"request": None}, "Bundle.entry.request", "MISSING_REQUEST"),
+        ({"request": "PUT"}, "Bundle.entry.request.method", "UNSUPPORTED_REQUEST"),
+        ({"request": {"url": "Task/1"}}, "Bundle.entry.request.method", "UNSUPPORTED_REQUEST"),
+        ({"request": {"method": "DELETE", "url": "Task/1"}}, "Bundle.entry.request.method", "UNSUPPORTED_REQUEST"),
+        ({"request": {"method": "PATCH", "url": "Task/1"}}, "Bundle.entry.request.method", "UNSUPPORTED_REQUEST"),
+        ({"request": {"method": "put", "url": "Task/1"}}, "Bundle.entry.request.method", "UNSUPPORTED_REQUEST"),
+        ({"request": {"method": "PUT"}}, "Bundle.entry.request.url", "UNSUPPORTED_REQUEST"),
+        ({"request": {"method": "PUT", "url": "Patient/1"}}, "Bundle.entry.request.url", "UNSUPPORTED_REQUEST"),
+        ({"request": PUT, "response": {"status": "200"}}, "Bundle.entry.response", "RESPONSE_NOT_ALLOWED"),
+    ],
+)
+def test_a_batch_or_transaction_entry_must_say_what_it_does(
+    bundle_type: str, entry: dict[str, Any], field: str, code: str
+) -> None:
+    result = parse(entries(bundle_type, {"resource": task(), **entry}))
+    assert [(r.record_no, r.field, r.code) for r in result.rejected] == [(1, field, code)]
+    assert "FHIR R4" in result.rejected[0].reason or code == "UNSUPPORTED_REQUEST"
+    assert result.rejected[0].reason.startswith(f"第 1 筆（identifier {REFERRAL}）")
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"method": "PUT", "url": "Task/KSPH-T-114-0311"},
+        {"method": "POST", "url": "Task"},
+        {"method": "PUT", "url": "Task?identifier=urn:refhub:referral|" + REFERRAL},
+        {"method": "PUT", "url": "https://his.ksph.example.tw/fhir/Task/KSPH-T-114-0311"},
+    ],
+)
+def test_an_update_or_create_of_a_task_is_what_an_entry_may_request(request_: dict[str, str]) -> None:
+    result = parse(entries("transaction", {"resource": task(), "request": request_}))
+    assert result.rejected == [] and len(result.accepted) == 1
+
+
+def test_a_collection_entry_has_no_request_or_response() -> None:
+    result = parse(entries("collection", {"resource": task(), "request": PUT}, {"resource": task(), "response": {}}))
+    assert [(r.record_no, r.code) for r in result.rejected] == [(1, "REQUEST_NOT_ALLOWED"), (2, "RESPONSE_NOT_ALLOWED")]
+
+
+def test_a_batch_refuses_the_offending_entries_alone() -> None:
+    result = parse(entries("batch", {"resource": task(), "request": PUT}, {"resource": task(status="completed")}))
+    assert [r.record_no for r in result.accepted] == [1]
+    assert [(r.record_no, r.code) for r in result.rejected] == [(2, "MISSING_REQUEST")]
+    assert not result.atomic
+
+
+def test_a_transaction_is_all_or_nothing() -> None:
+    """The adapter reports every entry; ``atomic`` tells the gateway to take none of them if any is refused."""
+    good = parse(bundle(task(), task(status="completed"), bundle_type="transaction"))
+    assert good.atomic and good.rejected == [] and len(good.accepted) == 2
+    bad = parse(entries("transaction", {"resource": task(), "request": PUT}, {"resource": task(status="completed")}))
+    assert bad.atomic and [(r.record_no, r.code) for r in bad.rejected] == [(2, "MISSING_REQUEST")]
+    assert not parse([task(), task(status="completed")]).atomic, "a JSON array is no transaction"
 
 
 def test_a_json_array_of_tasks_is_accepted_like_every_json_partner() -> None:

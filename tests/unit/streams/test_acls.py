@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,8 +25,8 @@ from streams.acls import (
 )
 from streams.cli.main import main
 from streams.topology import ALL_TOPICS, REFERRAL_EVENTS
+from tests.support import built_app
 
-REPO = Path(__file__).resolve().parents[3]
 Binding = tuple[str, str, str, str, str]
 """(principal, resource type, pattern, name, operation): one Kafka ACL, allow, any host."""
 
@@ -72,22 +70,7 @@ def test_the_hub_may_use_faust_s_own_topics() -> None:
 
 def test_hub_tables_lists_every_table_the_app_declares(tmp_path: Path) -> None:
     """A table added to streams/app.py without a line in HUB_TABLES would be refused by the broker at start."""
-    probe = (
-        "import json; from streams.app import create_hub; from streams.settings import Settings\n"
-        "app = create_hub(Settings()).app\n"
-        "print(json.dumps({'id': app.conf.id, 'changelogs': sorted(t.changelog_topic.get_topic_name()"
-        " for t in app.tables.values())}))\n"
-    )
-    env = {
-        **os.environ,
-        "REFHUB_DATA_DIR": str(tmp_path / "data"),
-        "REFHUB_SECRETS_FILE": str(tmp_path / "secrets.json"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    app = json.loads(result.stdout.strip().splitlines()[-1])
+    app = built_app.describe(tmp_path)
     assert app["id"] == "refhub"
     assert set(app["changelogs"]) <= hub_grant().topics(), "add the new table's name to streams.acls.HUB_TABLES"
 
@@ -194,7 +177,7 @@ def test_the_strimzi_users_parse_and_carry_the_plan() -> None:
     assert len(documents) == len(grants)
     found: set[Binding] = set()
     for grant, doc in zip(grants, documents, strict=True):
-        assert doc["apiVersion"] == "kafka.strimzi.io/v1beta2" and doc["kind"] == "KafkaUser"
+        assert doc["apiVersion"] == "kafka.strimzi.io/v1" and doc["kind"] == "KafkaUser"
         assert doc["metadata"] == {
             "name": grant.user,
             "namespace": "refhub",

@@ -94,3 +94,34 @@ def test_shredding_writes_tombstones_for_keys_and_links_and_forgets_them_here() 
         (SUBJECT_LOOKUP.name, b"hmac", None),
     ]
     assert held.data_key("S-1") is None and held.subject_for("hmac") is None and held.shredded("S-1")
+
+
+def test_a_subject_made_by_its_owner_is_adopted_by_another_worker_without_waiting_for_the_topic() -> None:
+    lookup_key = "L" * 43
+    secrets = HubSecrets(lookup_key=os.urandom(32), master_keys={1: OLD, 2: NEW}, current_master_version=2)
+
+    async def publish(topic: str, key: bytes, value: bytes | None) -> None:
+        pass
+
+    owner, other = (KeyVault(secrets, ["127.0.0.1:1"], publish) for _ in range(2))
+    made = asyncio.run(owner.subject_by_lookup(lookup_key))  # not ready: no catching up to do
+    adopted = other.adopt(owner.export(made, lookup_key))
+    assert (adopted.subject_id, adopted.data_key, adopted.created) == (made.subject_id, made.data_key, True)
+    assert other.subject_for(lookup_key) == made.subject_id and other.data_key(made.subject_id) == made.data_key
+
+
+def test_an_answer_not_wrapped_under_the_hubs_master_key_plants_nothing() -> None:
+    import pytest
+    from cryptography.exceptions import InvalidTag
+
+    lookup_key = "M" * 43
+    owner, other = vault(), vault()  # the same master keys: the forgery is wrapped under a stranger's key
+    made = asyncio.run(owner.subject_by_lookup(lookup_key))
+    forged = owner.export(made, lookup_key)
+    nonce, wrapped_key = envelopes.wrap_key(os.urandom(32), made.subject_id, os.urandom(32))
+    import base64
+
+    forged.update(nonce=base64.b64encode(nonce).decode(), wrapped_key=base64.b64encode(wrapped_key).decode())
+    with pytest.raises(InvalidTag):
+        other.adopt(forged)
+    assert other.subject_for(lookup_key) is None and other.data_key(made.subject_id) is None

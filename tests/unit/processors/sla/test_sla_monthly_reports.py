@@ -95,6 +95,20 @@ def test_monthly_reports_are_made_one_at_a_time_and_met_by_the_report() -> None:
     assert check_due(done.clocks, taipei(2025, 12, 1), POLICY, CALENDAR).clocks is None
 
 
+def test_a_report_a_month_late_brings_the_referral_back_before_the_next_months_warning() -> None:
+    clocks = _started(deferral_end="2025-12-31")
+    # No look since routing: July's report arrives after August's warning instant (00:00 on 5 September).
+    reported = on_report(clocks, "2025-07", taipei(2025, 9, 5, 0, 1))
+    assert reported.clocks is not None
+    assert next_instant(reported.clocks) == taipei(2025, 9, 1), "August's clock starts then; nothing falls before"
+
+    before = check_due(reported.clocks, taipei(2025, 9, 5) - timedelta(microseconds=1), POLICY, CALENDAR)
+    assert before.events == []
+    assert before.clocks is not None and _periods(before.clocks) == [("2025-07", "MET"), ("2025-08", "OPEN")]
+    warned = check_due(reported.clocks, taipei(2025, 9, 5, 0, 1), POLICY, CALENDAR)
+    assert [(e["type"], e["period"], e["at"]) for e in warned.events] == [("WARNING", "2025-08", taipei(2025, 9, 5))]
+
+
 def test_twelve_months_when_the_deferral_gives_no_end() -> None:
     clocks = _started()
     assert clock(clocks, REPORT, "BUREAU", "2025-07")["last_period"] == "2026-06"

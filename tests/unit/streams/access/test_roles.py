@@ -28,6 +28,9 @@ MATRIX = [
     (Access.OPERATOR, None, None, 401),
     (Access.OPERATOR, POLICE, None, 403),
     (Access.OPERATOR, OPERATOR, None, None),
+    (Access.PEER, None, None, 403),
+    (Access.PEER, POLICE, None, 403),
+    (Access.PEER, OPERATOR, None, 403),
 ]
 
 

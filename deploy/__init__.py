@@ -1,0 +1,1 @@
+"""Deployment tooling run from the repository (not installed with the hub): the Kubernetes manifest generator."""

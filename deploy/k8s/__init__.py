@@ -1,0 +1,1 @@
+"""Kubernetes manifests (generated, checked in) and their schema check."""
