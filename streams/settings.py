@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     """One JSON object a line, or text; unset: text on a terminal, JSON anywhere else (streams/logs.py)."""
     sla_policy_file: Path | None = None
     """A TOML policy table whose rows replace the defaults (processors/sla/default_policy.toml) by clock name."""
+    router_batch_max: int = 25
+    """The most referrals the router takes from the stream at once (one changelog flush and one wait per batch).
+    Each writes two or three changelog records, and Faust holds back its consumers (and logs a warning) while
+    more than 100 wait in its producer buffer: the other agents write theirs meanwhile (40 went over, at 200/s)."""
+    router_batch_seconds: float = 0.01
+    """How long the router waits for a batch to fill before it routes what it has: a referral's added latency."""
     sla_tick_seconds: float = 1.0
     """How often the worker looks for clocks falling due on the partitions it owns."""
     calendar_days_off: str = ""

@@ -101,7 +101,18 @@ def view_for(
 
     Never raises for an undeclared pair: that view is empty (:attr:`View.declared` is False) — default deny.
     """
-    source = declaration if declaration is not None else default_declaration()
+    if declaration is None:
+        return _default_view(destination, kind, service_type)
+    return _find_view(declaration, destination, kind, service_type)
+
+
+@cache
+def _default_view(destination: str, kind: str, service_type: str | None) -> View:
+    """A view of the deployed declaration, worked out once: the router asks for two or three per referral."""
+    return _find_view(default_declaration(), destination, kind, service_type)
+
+
+def _find_view(source: Declaration, destination: str, kind: str, service_type: str | None) -> View:
     candidates = [
         (row, pattern)
         for row in source.views

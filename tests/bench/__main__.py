@@ -1,27 +1,32 @@
-"""``make bench``: parser throughput, SLA due-index tick cost, start-up times, receipt→assignment latency,
-routing throughput (through the gateway, and the router alone beside a plain aiokafka loop), memory.
+"""``make bench``: parser throughput, SLA due-index tick cost, start-up times, receipt→assignment latency at
+50 and 200 submissions/s, routing throughput (through the gateway, and the router alone beside a plain aiokafka
+loop and a Quix Streams app on the same backlog), memory.
 
-Runs its own broker and hub (like the tests) and prints one JSON document of measurements.
+Runs its own broker and hub (like the tests) and prints one JSON document of measurements; ``throughput`` at
+its top is issue #9's table. ``--throughput-only`` skips the parsers and the SLA due index.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
-import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from streams.secrets import load_secrets
 from streams.settings import Settings
-from tests.bench import adapters, plain_loop, referral_backlog, router_backlog, sla_ticks
+from tests.bench import adapters, gateway_latency, plain_loop, quix_router, referral_backlog, router_backlog, sla_ticks
 from tests.support import police
 from tests.support.processes import Broker, HubProcess
 from tests.support.topics import read_topic, wait_for
 
 BACKLOG_REFERRALS = int(os.environ.get("REFHUB_BENCH_BACKLOG", "20000"))
+LATENCY_SECONDS = float(os.environ.get("REFHUB_BENCH_LATENCY_SECONDS", "20"))
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -30,25 +35,6 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def receipt_to_assignment(hub: HubProcess, rng: random.Random, samples: int) -> list[float]:
-    """Seconds from the hub receiving a one-record file to its SOCIAL assignment, as the hub stamped both."""
-    latencies = []
-    for _ in range(samples):
-        ref = police.fresh_refs(1)[0]
-        _, receipt = hub.post(
-            "/v1/submissions",
-            police.to_csv([police.child_protection_row(ref, police.person(rng))]),
-            "text/csv",
-            hub.token("POLICE"),
-        )
-        referral_id = receipt["accepted"][0]["referral_id"]
-        [message] = wait_for(
-            hub.broker.bootstrap, "assignments.SOCIAL", lambda m, rid=referral_id: m.value["referral_id"] == rid, 1
-        )
-        latencies.append((message.value["routed_at"] - message.value["received_at"]).total_seconds())
-    return latencies
 
 
 def routing_throughput(hub: HubProcess, rng: random.Random, records: int) -> dict[str, float]:
@@ -77,18 +63,65 @@ def routing_throughput(hub: HubProcess, rng: random.Random, records: int) -> dic
     }
 
 
+def _loaded(measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A measurement with the machine's 1-minute load average before and after it (the CPUs may be shared)."""
+    before = round(os.getloadavg()[0], 2)
+    figures = measure()
+    return {**figures, "load_average_1m": [before, round(os.getloadavg()[0], 2)]}
+
+
+def throughput_table(
+    plain: dict[str, Any], quix: dict[str, Any], router: dict[str, Any], latency: dict[str, Any]
+) -> dict[str, Any]:
+    """The figures issue #9 asks for, side by side, with their ratios and goals."""
+    router_rate = router["referrals_per_second"]
+    return {
+        "router_referrals_per_second": router_rate,
+        "plain_loop_records_per_second": plain["records_per_second"],
+        "quix_referrals_per_second": quix["referrals_per_second"],
+        "ratio_router_to_plain": round(router_rate / plain["records_per_second"], 4),
+        "ratio_router_to_quix": round(router_rate / quix["referrals_per_second"], 4),
+        "cpu_us_per_referral": {"hub": router["hub_cpu_us_per_referral"], "quix": quix["cpu_us_per_referral"]},
+        "receipt_to_assignment_ms": {
+            rate: {name: figures["receipt_to_assignment"][name] for name in ("p50_ms", "p99_ms")}
+            for rate, figures in latency.items()
+        },
+        "goals": {
+            "ratio_router_to_plain": ">= 0.333",
+            "ratio_router_to_quix": "> 1",
+            "receipt_to_assignment_p99_ms_at_200_per_second": "<= 250",
+        },
+        "load_average_1m_before_after": {
+            "plain_loop": plain["load_average_1m"],
+            "quix": quix["load_average_1m"],
+            "router": router["load_average_1m"],
+            **{f"latency_{rate}": figures["load_average_1m"] for rate, figures in latency.items()},
+        },
+    }
+
+
 def main() -> None:
-    parsers = adapters.run()
-    sla = sla_ticks.run()
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument(
+        "--throughput-only", action="store_true", help="only the router, its baselines and the gateway latencies"
+    )
+    args = parser.parse_args()
+    parsers = {} if args.throughput_only else adapters.run()
+    sla = {} if args.throughput_only else sla_ticks.run()
     rng = random.Random(2025)
     with tempfile.TemporaryDirectory() as scratch:
         broker = Broker(data_dir=Path(scratch) / "kafka")
         broker.start()
-        hub = HubProcess(broker=broker, work_dir=Path(scratch) / "hub")
+        hub = HubProcess(
+            broker=broker, work_dir=Path(scratch) / "hub", extra_env=dict(gateway_latency.RATE_LIMITED_ENV)
+        )
         (Path(scratch) / "hub").mkdir()
         try:
             first_start = hub.start()
-            latencies = receipt_to_assignment(hub, rng, samples=30)
+            latency = {
+                f"{rate}_per_second": _loaded(lambda r=rate: gateway_latency.measure(hub, r, LATENCY_SECONDS, rng))
+                for rate in (50, 200)
+            }
             throughput = routing_throughput(hub, rng, records=2000)
             assert hub.process is not None
             hub_peak = peak_rss_mib(hub.process.pid)
@@ -97,35 +130,30 @@ def main() -> None:
             restart = hub.start()
             events = len(read_topic(broker.bootstrap, "referrals.events"))
             hub.stop()
-            # The router alone and its plain-loop baseline, on the same backlog, one after the other (never
-            # at the same time: they would share the CPUs).
+            # The router alone and its two baselines, on the same backlog, one after the other (never at the
+            # same time: they would share the CPUs).
             secrets = load_secrets(Settings(secrets_file=hub.work_dir / "secrets.json"))
             backlog = referral_backlog.build(BACKLOG_REFERRALS, secrets)
-            plain = plain_loop.measure(broker.bootstrap, backlog, Settings())
-            router = router_backlog.measure(hub, backlog)
+            plain = _loaded(lambda: plain_loop.measure(broker.bootstrap, backlog, Settings()))
+            quix = _loaded(lambda: quix_router.measure(broker.bootstrap, backlog, Settings()))
+            router = _loaded(lambda: router_backlog.measure(hub, backlog))
         finally:
             hub.stop()
             broker.stop()
     print(
         json.dumps(
             {
+                "throughput": throughput_table(plain, quix, router, latency),
                 "broker_start_seconds": round(broker.started_in, 2),
                 "hub_start_to_healthy_seconds": round(first_start, 2),
                 "hub_restart_to_healthy_seconds": round(restart, 2),
-                "receipt_to_assignment_seconds": {
-                    "samples": len(latencies),
-                    "median": round(statistics.median(latencies), 4),
-                    "p95": round(statistics.quantiles(latencies, n=20)[-1], 4),
-                    "max": round(max(latencies), 4),
-                },
+                "receipt_to_assignment_at_a_steady_rate": latency,
                 "routing": throughput,
-                "router_vs_plain_loop": {
+                "router_backlog": {
                     "records": BACKLOG_REFERRALS,
-                    "hub_router_referrals_per_second": router["referrals_per_second"],
-                    "plain_loop_records_per_second": plain["records_per_second"],
-                    "ratio_hub_to_plain": round(router["referrals_per_second"] / plain["records_per_second"], 4),
                     "hub_router": router,
                     "plain_loop": plain,
+                    "quix": quix,
                 },
                 "peak_rss_mib": {"broker": round(broker_peak, 1), "hub": round(hub_peak, 1)},
                 "events_on_topic": events,

@@ -26,9 +26,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from streams.settings import Settings
 from streams.topology import REFERRAL_EVENTS, REFERRAL_STATUS
 from tests.bench.fresh_topics import delete_group, fresh_topics
-from tests.bench.referral_backlog import Backlog, produce
+from tests.bench.referral_backlog import Backlog
 from tests.support.processes import REPO
-from tests.support.topics import end_offsets_total
+from tests.support.topics import end_offsets_total, produce
 
 COMMIT_INTERVAL_SECONDS = 2.8  # Faust's broker_commit_interval
 COMMIT_EVERY_RECORDS = 10_000  # Faust's broker_commit_every

@@ -9,19 +9,16 @@ has no key is taken for one erased before routing.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from kafka import KafkaProducer
 
 from processors import ids, intake
 from processors.ledger import plan_routing
 from processors.privacy import envelopes, pseudonyms
 from schemas.codec import codec_for
 from streams.secrets import HubSecrets
-from streams.topology import ASSIGNMENTS, REFERRAL_EVENTS, REFERRAL_STATUS, SUBJECT_KEYS
+from streams.topology import ASSIGNMENTS, REFERRAL_EVENTS, REFERRAL_STATUS
 from tests.support import events, police
 
 
@@ -42,7 +39,6 @@ class Backlog:
 
 def build(count: int, secrets: HubSecrets, received_at: datetime | None = None) -> Backlog:
     codec = codec_for(REFERRAL_EVENTS.schema)
-    key_codec = codec_for(SUBJECT_KEYS.schema)
     received = received_at or datetime.now(UTC)
     records: list[tuple[bytes, bytes]] = []
     keys: list[tuple[bytes, bytes]] = []
@@ -51,22 +47,7 @@ def build(count: int, secrets: HubSecrets, received_at: datetime | None = None) 
         record = events.inbound(ref, record_no=n)
         subject_id = pseudonyms.new_subject_id()
         data_key = envelopes.new_data_key()
-        nonce, wrapped = envelopes.wrap_key(secrets.master_key, subject_id, data_key)
-        keys.append(
-            (
-                subject_id.encode(),
-                key_codec.encode(
-                    {
-                        "key_id": subject_id,
-                        "nonce": nonce,
-                        "wrapped_key": wrapped,
-                        "created_at": received,
-                        "master_key_version": secrets.current_master_version,
-                        "names": [],
-                    }
-                ),
-            )
-        )
+        keys.append(events.wrapped_key(secrets, subject_id, data_key, received))
         event = intake.referral_event(
             record,
             referral=ids.referral_id(events.SECRET, "POLICE", record.partner_ref),
@@ -89,17 +70,3 @@ def build(count: int, secrets: HubSecrets, received_at: datetime | None = None) 
         outputs[topic] = outputs.get(topic, 0) + 1
     outputs[REFERRAL_STATUS.name] = len(plan.statuses)
     return Backlog(records, frozenset(key.decode() for key, _ in records), keys, outputs)
-
-
-def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
-    """Write every record (acks=all) and wait for the broker; return the seconds it took."""
-    producer = KafkaProducer(bootstrap_servers=[bootstrap], acks="all", linger_ms=5, batch_size=256 * 1024)
-    try:
-        began = time.monotonic()
-        futures = [producer.send(topic, key=key, value=value) for key, value in records]
-        producer.flush(timeout=120)
-        for future in futures:
-            future.get(timeout=0)  # raises the broker's error, if a record was refused
-        return time.monotonic() - began
-    finally:
-        producer.close()

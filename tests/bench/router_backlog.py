@@ -10,16 +10,19 @@ assignment and ROUTED status) was on the broker, seen by a watcher polling the o
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.codec import decode_any
 from streams.topology import REFERRAL_EVENTS, SUBJECT_KEYS
-from tests.bench.referral_backlog import Backlog, produce
+from tests.bench.referral_backlog import Backlog
 from tests.support.processes import HubProcess
+from tests.support.topics import produce
 
 STALL_SECONDS = 120
 
@@ -121,7 +124,10 @@ def measure(hub: HubProcess, backlog: Backlog, timeout: float = 900.0) -> dict[s
         preload_seconds += produce(bootstrap, REFERRAL_EVENTS.name, backlog.records)
         started_at = time.time()
         start_seconds = hub.start()
+        assert hub.process is not None
+        cpu_at_start = process_cpu_seconds(hub.process.pid)
         reached_at = _wait(hub, watcher)
+        cpu_seconds = process_cpu_seconds(hub.process.pid) - cpu_at_start
     finally:
         watcher.stopped.set()
     routed, outputs, others = _outputs(bootstrap, watcher, backlog)
@@ -142,4 +148,12 @@ def measure(hub: HubProcess, backlog: Backlog, timeout: float = 900.0) -> dict[s
         "referrals_per_second": round(records / max(drain, 1e-9), 1),
         "routed_stamps_span_seconds": round(stamps[-1] - stamps[0], 3),
         "referrals_per_second_by_routed_stamps": round(records / max(stamps[-1] - stamps[0], 1e-9), 1),
+        # Every agent of the hub (journeys, clocks) and its threads, from healthy until the last output was seen.
+        "hub_cpu_us_per_referral": round(cpu_seconds / records * 1e6),
     }
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (every thread) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -8,6 +8,9 @@ from typing import Any
 from adapters.base import InboundReferral, Person, Place
 from processors import ids, intake
 from processors.privacy import envelopes
+from schemas.codec import codec_for
+from streams.secrets import HubSecrets
+from streams.topology import SUBJECT_KEYS
 
 SECRET = b"unit-test-lookup-secret"
 TAIPEI = timezone(timedelta(hours=8))
@@ -63,3 +66,18 @@ def answer(referral_id: str, partner: str, state: str, at: datetime, reason: str
         "reason_code": reason,
         "at": at,
     }
+
+
+def wrapped_key(secrets: HubSecrets, subject_id: str, data_key: bytes, created_at: datetime) -> tuple[bytes, bytes]:
+    """(key, value) of the subject's data key on ``subjects.keys``, wrapped under the hub's master key, as the
+    gateway writes it: for events put on ``referrals.events`` without the gateway."""
+    nonce, wrapped = envelopes.wrap_key(secrets.master_key, subject_id, data_key)
+    record = {
+        "key_id": subject_id,
+        "nonce": nonce,
+        "wrapped_key": wrapped,
+        "created_at": created_at,
+        "master_key_version": secrets.current_master_version,
+        "names": [],
+    }
+    return subject_id.encode(), codec_for(SUBJECT_KEYS.schema).encode(record)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas.codec import decode_any
 
@@ -18,11 +18,19 @@ class Message:
     key: bytes | None
     raw: bytes
     value: dict[str, Any]
+    timestamp: int = 0
+    """The record's timestamp (ms since the epoch): when its producer sent it (CreateTime)."""
 
 
 def raw_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, bytes | None]]:
     """(key, value) of every record on the topic now, tombstones (value None) included, in each partition's order
     (up to the end offsets at the time of the call)."""
+    for key, value, _ in timed_records(bootstrap, topic):
+        yield key, value
+
+
+def timed_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, bytes | None, int]]:
+    """:func:`raw_records` with each record's timestamp."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
@@ -33,7 +41,7 @@ def raw_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, byte
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
                     if record.offset < end[TopicPartition(record.topic, record.partition)]:
-                        yield record.key, record.value
+                        yield record.key, record.value, record.timestamp
     finally:
         consumer.close()
 
@@ -41,8 +49,8 @@ def raw_records(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, byte
 def read_topic(bootstrap: str, topic: str) -> list[Message]:
     """Everything on the topic now (up to the end offsets at the time of the call), tombstones left out."""
     return [
-        Message(topic, key, value, decode_any(value)[1])
-        for key, value in raw_records(bootstrap, topic)
+        Message(topic, key, value, decode_any(value)[1], timestamp)
+        for key, value, timestamp in timed_records(bootstrap, topic)
         if value is not None
     ]
 
@@ -87,3 +95,17 @@ def end_offsets_total(bootstrap: str, topic: str) -> int:
         return sum(consumer.end_offsets(partitions).values())
     finally:
         consumer.close()
+
+
+def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
+    """Write every (key, value) record (acks=all) and wait for the broker; return the seconds it took."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", linger_ms=5, batch_size=256 * 1024)
+    try:
+        began = time.monotonic()
+        futures = [producer.send(topic, key=key, value=value) for key, value in records]
+        producer.flush(timeout=120)
+        for future in futures:
+            future.get(timeout=0)  # raises the broker's error, if a record was refused
+        return time.monotonic() - began
+    finally:
+        producer.close()
