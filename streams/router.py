@@ -168,12 +168,8 @@ def _step(step: dict[str, Any]) -> Output:
 
 async def _subject_erased(hub: Hub, subject_id: str) -> bool:
     """True once the person was erased. A key this process has not seen yet may be one another process made a
-    moment ago: the vault catches up before the hub decides that it is gone."""
-    if hub.vault.data_key(subject_id) is not None:
-        return False
-    if not hub.vault.shredded(subject_id):
-        await hub.vault.sync()
-    return hub.vault.data_key(subject_id) is None
+    moment ago: the vault catches up before the hub decides that it is gone (KeyVault.key_of)."""
+    return await hub.vault.key_of(subject_id) is None
 
 
 def _routing_audit(event: dict[str, Any], sealed: disclosure.Sealed, routed_at: datetime) -> dict[str, Any]:
