@@ -43,7 +43,8 @@ class TlsHub(HubProcess):
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=5, context=self.probe) as response:
+            # Readiness, not liveness: a hub that answers /healthz may still be restoring its tables (503 NOT_READY).
+            with urllib.request.urlopen(self.url + "/readyz", timeout=5, context=self.probe) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError, ssl.SSLError):
             return False
@@ -101,7 +102,7 @@ def tls_hub(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[TlsH
                 "REFHUB_WEB_TLS_CLIENT_CA_FILE": str(pki.ca.cert),
                 "REFHUB_WEB_TLS_REQUIRE_CLIENT_CERT": "true",
             },
-            # /healthz needs no credential, but the handshake needs a certificate: any the CA signed will do.
+            # /readyz needs no credential, but the handshake needs a certificate: any the CA signed will do.
             probe=client(pki, pki.stranger),
         ),
     ) as hub:
