@@ -117,6 +117,10 @@ class Peers(Protocol):
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         """The person's subject and data key, made by the owner of the lookup key if there is none."""
 
+    async def prepare_subjects(self, identities: Sequence[tuple[str, str]]) -> None:
+        """Make (or learn) the subjects of these (namespace, identifier) pairs ahead of :meth:`subject`, one call
+        per owner instead of one per person; afterwards :meth:`subject` finds them without asking again."""
+
 
 class SingleWorker:
     """One worker owns every key: every decision is taken here."""
@@ -134,6 +138,9 @@ class SingleWorker:
 
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         return await self._vault.subject(namespace, identifier)
+
+    async def prepare_subjects(self, identities: Sequence[tuple[str, str]]) -> None:
+        return None  # every subject is made here, when its record is published
 
 
 @dataclass(frozen=True)
@@ -299,6 +306,7 @@ class Intake:
         written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._writing, self._claimed, self._claimed_events = written, [], []
         claimed, claimed_events = self._claimed, self._claimed_events
+        people: list[tuple[str, str]] = []
         try:
             for record in records:
                 # Decided in file order, so a reference that appears twice in one file is a duplicate or an
@@ -310,6 +318,8 @@ class Intake:
                 accepted_rows.append(outcome.row)
                 if outcome.publish is not None:
                     sends.append(outcome.publish)
+                    if isinstance(record, InboundReferral) and not outcome.row["duplicate"]:
+                        people.append(subject_identity(cast(InboundReferral, self._named_record(submission, record))))
         finally:
             self._writing = None
         rejected.sort(key=lambda r: r.record_no)
@@ -322,6 +332,7 @@ class Intake:
             return accepted_rows, rejected
         sends.extend(self._dead_letter(submission, rejection) for rejection in rejected)
         try:
+            await self._peers.prepare_subjects(people)
             await _bounded(sends)
         except BaseException:
             # Nothing was receipted: a re-send of these records must not be taken for a duplicate, and a re-send
@@ -422,13 +433,7 @@ class Intake:
         return recorded
 
     async def _subject(self, record: InboundReferral) -> SubjectKey:
-        person = record.subject
-        if person.national_id:
-            return await self._peers.subject("NID", person.national_id)
-        if person.email:
-            return await self._peers.subject("EMAIL", person.email)
-        # No identifier at all: a subject of its own until a case manager links it to a person.
-        return await self._peers.subject("REF", record.partner_ref)
+        return await self._peers.subject(*subject_identity(record))
 
     # -- answers and casework --------------------------------------------------------------------------
 
@@ -732,6 +737,17 @@ class Intake:
 async def _settled(written: asyncio.Future[None]) -> None:
     """Raises EarlierCopyNotWritten if that write failed; shielded: one waiter giving up cancels nobody's write."""
     await asyncio.shield(written)
+
+
+def subject_identity(record: InboundReferral) -> tuple[str, str]:
+    """(namespace, identifier) of the person a referral is about: the national ID, else the e-mail address."""
+    person = record.subject
+    if person.national_id:
+        return "NID", person.national_id
+    if person.email:
+        return "EMAIL", person.email
+    # No identifier at all: a subject of its own until a case manager links it to a person.
+    return "REF", record.partner_ref
 
 
 async def _bounded(sends: list[Awaitable[None]]) -> None:

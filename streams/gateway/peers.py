@@ -5,6 +5,7 @@ partner or an operator, whatever their credential, is refused alike.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -44,13 +45,17 @@ async def records(hub: Hub, caller: Caller, request: web.Request) -> web.StreamR
 
 async def subjects(hub: Hub, caller: Caller, request: web.Request) -> web.StreamResponse:
     async def made(payload: Any) -> Any:
-        lookup_key = payload.get("lookup_key") if isinstance(payload, dict) else None
-        if not isinstance(lookup_key, str) or not lookup_key.isascii() or len(lookup_key) > 128:
-            raise ValueError("no lookup key")
-        if hub.ownership.owner(peer_intake.LOOKUPS, lookup_key) is not None:
-            raise OwnerUnknown("not the owner of this lookup key any more")
-        subject = await hub.vault.subject_by_lookup(lookup_key, int(hub.app.consumer_generation_id or 0))
-        return hub.vault.export(subject, lookup_key)
+        lookup_keys = payload.get("lookup_keys") if isinstance(payload, dict) else None
+        if not isinstance(lookup_keys, list) or not 0 < len(lookup_keys) <= peer_intake.MAX_SUBJECTS_PER_CALL:
+            raise ValueError("no lookup keys")
+        for lookup_key in lookup_keys:
+            if not isinstance(lookup_key, str) or not lookup_key.isascii() or len(lookup_key) > 128:
+                raise ValueError("not a lookup key")
+            if hub.ownership.owner(peer_intake.LOOKUPS, lookup_key) is not None:
+                raise OwnerUnknown("not the owner of this lookup key any more")
+        generation = int(hub.app.consumer_generation_id or 0)
+        subjects = await asyncio.gather(*(hub.vault.subject_by_lookup(key, generation) for key in lookup_keys))
+        return {"subjects": [hub.vault.export(s, key) for s, key in zip(subjects, lookup_keys, strict=True)]}
 
     return await _peer_call(hub, request, made)
 

@@ -2,7 +2,7 @@
 least 5 times) and one broker killed and restarted; prints the figures as JSON and exits 1 unless lost,
 duplicated and stuck are all 0.
 
-    python -m tests.chaos [--referrals N] [--worker-kills K] [--no-broker-kill] [--out FILE]
+    python -m tests.chaos [--referrals N] [--worker-kills K] [--no-broker-kill] [--posters P] [--rate R] [--out FILE]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def main() -> int:
     parser.add_argument("--worker-kills", type=int, default=5)
     parser.add_argument("--no-broker-kill", action="store_true")
     parser.add_argument("--rate", type=float, default=None, help="referrals/s posted (default: as fast as taken)")
+    parser.add_argument("--posters", type=int, default=16, help="partners posting at once (22 local centres)")
     parser.add_argument("--out", type=Path, default=Path("tests/artifacts/chaos.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="refhub-chaos-") as scratch:
@@ -42,6 +43,7 @@ def main() -> int:
                 worker_kills=args.worker_kills,
                 broker_kill=not args.no_broker_kill,
                 rate=args.rate,
+                posters=args.posters,
                 log=lambda line: print(line, file=sys.stderr, flush=True),
             ).run()
         finally:

@@ -50,6 +50,9 @@ class Owners:
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         raise AssertionError("no referral is made here")
 
+    async def prepare_subjects(self, identities: Sequence[tuple[str, str]]) -> None:
+        assert not identities, "no referral is made here"
+
 
 class Vault:
     async def quarantine_key(self, key_id: str, names: Sequence[str] = ()) -> bytes:

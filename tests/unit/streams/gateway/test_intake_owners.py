@@ -50,6 +50,9 @@ class Owners:
     async def subject(self, namespace: str, identifier: str) -> SubjectKey:
         raise AssertionError("no referral is made here")
 
+    async def prepare_subjects(self, identities: Sequence[tuple[str, str]]) -> None:
+        assert not identities, "no referral is made here"
+
 
 def update(record_no: int, referral_id: str) -> InboundStatusUpdate:
     return InboundStatusUpdate(
