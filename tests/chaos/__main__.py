@@ -24,6 +24,7 @@ def main() -> int:
     parser.add_argument("--worker-kills", type=int, default=5)
     parser.add_argument("--no-broker-kill", action="store_true")
     parser.add_argument("--rate", type=float, default=None, help="referrals/s posted (default: as fast as taken)")
+    parser.add_argument("--drain-timeout", type=float, default=1800.0, help="seconds to wait for the routing")
     parser.add_argument("--posters", type=int, default=16, help="partners posting at once (22 local centres)")
     parser.add_argument("--out", type=Path, default=Path("tests/artifacts/chaos.json"))
     args = parser.parse_args()
@@ -44,6 +45,7 @@ def main() -> int:
                 broker_kill=not args.no_broker_kill,
                 rate=args.rate,
                 posters=args.posters,
+                drain_timeout=args.drain_timeout,
                 log=lambda line: print(line, file=sys.stderr, flush=True),
             ).run()
         finally:
