@@ -171,7 +171,7 @@ class Chaos:
         while attempt < MAX_ATTEMPTS:
             live = self.workers.alive() or self.workers.workers
             worker = live[(hash(body) + attempt) % len(live)]
-            receipt = _post(worker, body)
+            receipt = post_receipt(worker, body)
             if receipt is not None:
                 with self._lock:
                     for row in receipt["accepted"]:
@@ -292,7 +292,7 @@ def read_assignments(bootstrap: str) -> dict[tuple[str, str], set[str]]:
     return found
 
 
-def _post(worker: HubProcess, body: bytes) -> dict[str, Any] | None:
+def post_receipt(worker: HubProcess, body: bytes) -> dict[str, Any] | None:
     request = urllib.request.Request(
         worker.url + "/v1/submissions",
         data=body,
