@@ -148,6 +148,8 @@ class Accepted:
     row: dict[str, Any]
     publish: Awaitable[None] | None
     """None for a duplicate: nothing else happens."""
+    person: tuple[str, str] | None = None
+    """(namespace, identifier) of the person whose subject ``publish`` needs: a new referral's, made ahead."""
 
 
 class Intake:
@@ -318,8 +320,8 @@ class Intake:
                 accepted_rows.append(outcome.row)
                 if outcome.publish is not None:
                     sends.append(outcome.publish)
-                    if isinstance(record, InboundReferral) and not outcome.row["duplicate"]:
-                        people.append(subject_identity(cast(InboundReferral, self._named_record(submission, record))))
+                if outcome.person is not None:
+                    people.append(outcome.person)
         finally:
             self._writing = None
         rejected.sort(key=lambda r: r.record_no)
@@ -389,7 +391,8 @@ class Intake:
         version = known.version + 1 if known else 1
         self._claimed.append((referral, self._pending.get(referral)))
         self._pending[referral] = KnownVersion(version, digest, self._writing)
-        return Accepted(row, self._publish_referral(submission, record, referral, version, digest))
+        publish = self._publish_referral(submission, record, referral, version, digest)
+        return Accepted(row, publish, person=subject_identity(record))
 
     async def _publish_referral(
         self, submission: Submission, record: InboundReferral, referral: str, version: int, digest: str
