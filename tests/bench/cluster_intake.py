@@ -15,8 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.chaos.harness import post_receipt
-from tests.support import police
+from tests.chaos.harness import MAX_ATTEMPTS, partner_files, post_receipt
 from tests.support.processes import Cluster
 from tests.support.workers import Workers
 
@@ -33,22 +32,18 @@ def main() -> int:
         workers = Workers(broker=cluster, work_dir=root / "hub", count=3)
         try:
             ready_s = workers.start(timeout=300)
-            rng = random.Random(1)
-            refs = police.fresh_refs(referrals)
-            files = [
-                police.to_csv(
-                    [police.child_protection_row(ref, police.person(rng)) for ref in refs[i : i + ROWS_PER_FILE]]
-                )
-                for i in range(0, referrals, ROWS_PER_FILE)
-            ]
+            files = list(partner_files(referrals, ROWS_PER_FILE, random.Random(1)))
             seconds: list[float] = []
 
             def post(numbered: tuple[int, bytes]) -> None:
                 n, body = numbered
                 began = time.monotonic()
-                while post_receipt(workers[n % len(workers.workers)], body) is None:
+                for _ in range(MAX_ATTEMPTS):
+                    if post_receipt(workers[n % len(workers.workers)], body) is not None:
+                        seconds.append(time.monotonic() - began)
+                        return
                     time.sleep(0.2)
-                seconds.append(time.monotonic() - began)
+                raise RuntimeError(f"file {n} was never receipted")
 
             began = time.monotonic()
             with ThreadPoolExecutor(posters) as pool:

@@ -156,12 +156,7 @@ class Chaos:
     # -- partners ---------------------------------------------------------------------------------------------
 
     def _files(self, rng: random.Random) -> Iterator[bytes]:
-        refs = police.fresh_refs(self.referrals)
-        for start in range(0, self.referrals, self.rows_per_file):
-            rows = [
-                police.child_protection_row(ref, police.person(rng)) for ref in refs[start : start + self.rows_per_file]
-            ]
-            yield police.to_csv(rows)
+        return partner_files(self.referrals, self.rows_per_file, rng)
 
     def _post_until_receipted(self, numbered: tuple[int, bytes]) -> None:
         n, body = numbered
@@ -290,6 +285,14 @@ def read_assignments(bootstrap: str) -> dict[tuple[str, str], set[str]]:
     finally:
         consumer.close()
     return found
+
+
+def partner_files(referrals: int, rows_per_file: int, rng: random.Random) -> Iterator[bytes]:
+    """Police CSV files of child-protection notices (兒少保護通報), each row a new person."""
+    refs = police.fresh_refs(referrals)
+    for start in range(0, referrals, rows_per_file):
+        rows = [police.child_protection_row(ref, police.person(rng)) for ref in refs[start : start + rows_per_file]]
+        yield police.to_csv(rows)
 
 
 def post_receipt(worker: HubProcess, body: bytes) -> dict[str, Any] | None:
